@@ -1,0 +1,132 @@
+"""Array-namespace plumbing: one code path for NumPy, CuPy and array-api-strict.
+
+Every array function in gluon_ref obtains its namespace from its inputs with
+:func:`namespace` (array-api-compat's ``array_namespace``) and then calls only
+Array-API functions on it, so the same lines run on every backend.  NumPy-only
+code (SciPy baselines, plotting, reports) converts at the edge with
+:func:`to_numpy`.
+
+Validation helpers live here too, because every public entry point applies the
+same input policy (DESIGN.md, "Conventions"):
+
+* integer, boolean and complex arrays raise ``TypeError``;
+* non-finite entries raise ``ValueError`` naming how many NaN / inf entries
+  there are and in which argument;
+* wrong dimensionality raises ``ValueError`` naming the expected ndim.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, is_cupy_array, is_numpy_array
+
+__all__ = [
+    "namespace",
+    "to_numpy",
+    "asarray_like",
+    "check_float_array",
+    "check_finite",
+    "check_ndim",
+    "finfo_eps",
+    "is_low_precision",
+    "scalar",
+]
+
+
+def namespace(*arrays: Any):
+    """Return the Array-API namespace shared by ``arrays``.
+
+    Thin wrapper of ``array_api_compat.array_namespace``; it raises
+    ``TypeError`` when arrays from different libraries are mixed.
+    """
+    return array_namespace(*arrays)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Copy ``x`` (any supported backend, or a Python scalar) to a NumPy array.
+
+    CuPy arrays are brought to the host with ``.get()``; everything else goes
+    through ``np.asarray`` (array-api-strict supports the buffer protocol via
+    ``__array__`` / DLPack).
+    """
+    if is_numpy_array(x) or isinstance(x, (int, float, np.generic)):
+        return np.asarray(x)
+    if is_cupy_array(x):
+        return x.get()
+    try:
+        return np.from_dlpack(x)
+    except (TypeError, AttributeError, BufferError, RuntimeError):
+        return np.asarray(x)
+
+
+def asarray_like(values: Any, like: Any):
+    """Create an array of ``values`` in the namespace, dtype and device of ``like``."""
+    xp = namespace(like)
+    return xp.asarray(values, dtype=like.dtype, device=getattr(like, "device", None))
+
+
+def check_float_array(x: Any, name: str = "input"):
+    """Return the namespace of ``x`` after checking it is a real floating array.
+
+    Raises
+    ------
+    TypeError
+        if ``x`` is not an array of a supported library, or its dtype is
+        integer, boolean or complex.
+    """
+    try:
+        xp = namespace(x)
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} must be an array (NumPy, CuPy or array-api-strict), "
+            f"got {type(x).__name__}"
+        ) from exc
+    if not hasattr(x, "dtype") or not hasattr(x, "shape"):
+        raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(
+            f"{name} has dtype {x.dtype}; gluon_ref needs a real floating dtype "
+            "(float16, float32 or float64). Convert integers explicitly, e.g. "
+            "x.astype(float64)."
+        )
+    return xp
+
+
+def check_finite(x: Any, name: str = "input") -> None:
+    """Raise ``ValueError`` if ``x`` has NaN or infinite entries, saying how many."""
+    xp = namespace(x)
+    if bool(xp.all(xp.isfinite(x))):
+        return
+    n_nan = int(xp.sum(xp.astype(xp.isnan(x), xp.int64)))
+    n_inf = int(xp.sum(xp.astype(xp.isinf(x), xp.int64)))
+    raise ValueError(
+        f"{name} has non-finite entries ({n_nan} NaN, {n_inf} inf) in an array of "
+        f"shape {tuple(x.shape)}; gluon_ref refuses to return a NaN silently"
+    )
+
+
+def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
+    """Raise ``ValueError`` unless ``x.ndim`` is one of ``allowed``."""
+    if x.ndim not in allowed:
+        want = " or ".join(str(a) for a in allowed)
+        raise ValueError(
+            f"{name} has ndim {x.ndim} (shape {tuple(x.shape)}); expected ndim {want}"
+        )
+
+
+def finfo_eps(x: Any) -> float:
+    """Machine epsilon of ``x``'s dtype, as a Python float."""
+    xp = namespace(x)
+    return float(xp.finfo(x.dtype).eps)
+
+
+def is_low_precision(x: Any) -> bool:
+    """True for dtypes with fewer than 24 mantissa bits (float16)."""
+    return finfo_eps(x) > 1e-6
+
+
+def scalar(x: Any) -> float:
+    """Convert a 0-D array (any backend) to a Python float; synchronises on GPUs."""
+    return float(x)

@@ -1,0 +1,68 @@
+"""Shared fixtures: the ``xp`` backend fixture, dtype tolerances, hypothesis profiles.
+
+``xp`` runs a test on NumPy and array-api-strict always, and on CuPy when it
+imports and sees a CUDA device.  Slow sweeps are marked ``@pytest.mark.slow``
+and run only with ``--full`` (each has a small default version).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=int(os.environ.get("GLUON_REF_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "full", max_examples=300, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _backends():
+    import array_api_strict
+
+    names = [("numpy", np), ("array_api_strict", array_api_strict)]
+    try:
+        import cupy
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            names.append(("cupy", cupy))
+    except Exception:  # no CuPy, no driver or no device: skip that backend
+        pass
+    return names
+
+
+BACKENDS = _backends()
+
+
+@pytest.fixture(scope="session", params=[m for _, m in BACKENDS], ids=[n for n, _ in BACKENDS])
+def xp(request):
+    """Array namespace under test: numpy, array_api_strict, and cupy when a GPU is present."""
+    return request.param
+
+
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run the slow sweeps (marked slow) too")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--full"):
+        return
+    skip = pytest.mark.skip(reason="slow sweep: run with --full")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def rtol_for(dtype, n: int = 1, factor: float = 8.0) -> float:
+    """Relative tolerance ``factor * n * eps(dtype)``: rounding of an n-term reduction."""
+    return factor * max(n, 1) * float(np.finfo(np.dtype(str(dtype).split(".")[-1])).eps)
