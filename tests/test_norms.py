@@ -1,0 +1,402 @@
+"""Property tests of the norm catalogue (LMOS.md section 6) on every backend.
+
+Each property is asserted with a tolerance derived from the dtype's machine
+epsilon and the size of the reduction involved; the inputs range over shapes
+(1 x n, n x 1, rectangular both ways, conv kernels), magnitudes from 1e-30 to
+1e30, and structured cases (rank-deficient, ill-conditioned, sparse with zero
+rows/columns, ties).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from gluon_ref.backend import to_numpy
+from gluon_ref.norms import NORM_CATALOGUE, available_norms, get_norm
+from proofs_check.lmo_checks import feasible_points
+
+NAMES = available_norms()
+SPECTRAL_FAMILY = {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "nuclear", "frobenius"}
+SIGN_FAMILY = {"linf", "l1", "max_entry", "sign"}
+# LMOs whose minimiser is not unique on some inputs (ties) or is ill-conditioned
+# near ties (top singular pair): compare optimal values, not arrays.
+NON_UNIQUE = {"l1", "linf_to_linf", "nuclear"}
+KINDS = ("gaussian", "lowrank", "sparse", "illcond", "ties")
+
+
+def _shape_for(norm, data):
+    if norm.ndims == (1,):
+        return (data.draw(st.integers(1, 9), label="d"),)
+    if 2 not in norm.ndims:
+        c_out, c_in = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
+        return (c_out, c_in) + (data.draw(st.integers(1, 3)),) * data.draw(st.sampled_from([1, 2]))
+    m = data.draw(st.sampled_from([1, 2, 3, 5, 8]), label="m")
+    n = data.draw(st.sampled_from([1, 2, 4, 7]), label="n")
+    if norm.ndims == (2,):
+        return (m, n)
+    return data.draw(st.sampled_from([(m, n), (m * n,)]), label="shape")
+
+
+def _make(kind, shape, rng):
+    size = math.prod(shape)
+    if kind == "gaussian":
+        a = rng.standard_normal(shape)
+    elif kind == "lowrank" and len(shape) >= 2:
+        m, n = shape[0], size // shape[0]
+        r = max(1, min(m, n) // 2)
+        a = (rng.standard_normal((m, r)) @ rng.standard_normal((r, n))).reshape(shape)
+    elif kind == "sparse":
+        a = rng.standard_normal(shape) * (rng.random(shape) < 0.4)
+        if not a.any():
+            a.flat[0] = 1.0
+    elif kind == "illcond" and len(shape) >= 2:
+        m, n = shape[0], size // shape[0]
+        k = min(m, n)
+        u, _ = np.linalg.qr(rng.standard_normal((m, k)))
+        v, _ = np.linalg.qr(rng.standard_normal((n, k)))
+        a = ((u * np.logspace(0, -6, k)) @ v.T).reshape(shape)
+    elif kind == "ties":
+        a = rng.choice([-2.0, -1.0, 1.0, 2.0], size=shape)
+    else:
+        a = rng.standard_normal(shape)
+    return a
+
+
+@st.composite
+def cases(draw, names=tuple(NAMES), dtypes=("float64", "float32"), kinds=KINDS):
+    """(norm, numpy array g, dtype) with g != 0, scaled by 10**e, e in [-30, 30]."""
+    name = draw(st.sampled_from(names), label="norm")
+    norm = get_norm(name)
+    shape = _shape_for(norm, _Drawer(draw))
+    dtype = np.dtype(draw(st.sampled_from(dtypes), label="dtype"))
+    kind = draw(st.sampled_from(kinds), label="kind")
+    e = draw(st.integers(-30, 30), label="log10 scale")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
+    g = (_make(kind, shape, rng) * 10.0**e).astype(dtype)
+    assume(np.any(g != 0))
+    return norm, g, kind
+
+
+class _Drawer:
+    """Adapter so _shape_for can call data.draw(...) inside a composite strategy."""
+
+    def __init__(self, draw):
+        self.draw = lambda strategy, label=None: draw(strategy)
+
+
+def _eps(dtype):
+    return float(np.finfo(dtype).eps)
+
+
+def _tol(norm, g):
+    """Relative tolerance: eps times the reduction size (times max(m, n) for SVD-based maps)."""
+    size = g.size
+    dims = max(g.shape[0], size // g.shape[0])
+    svd = norm.family == "spectral"
+    return 16 * _eps(g.dtype) * (dims * max(dims, 4) if svd else max(size, 4))
+
+
+@given(case=cases())
+def test_value_identity_and_sphere(xp, case):
+    """<g, lmo(g)> = -||g||_* and ||lmo(g)|| = 1 for g != 0 (LMOS.md 5.1, 6.2)."""
+    norm, g, _ = case
+    gx = xp.asarray(g)
+    lmo = norm.lmo(gx)
+    dual = float(norm.dual_norm(gx))
+    value = float(np.sum(g.astype(np.float64) * to_numpy(lmo).astype(np.float64)))
+    tol = _tol(norm, g)
+    assert dual > 0
+    assert abs(value + dual) <= tol * dual, (value, dual)
+    assert abs(float(norm.norm(lmo)) - 1.0) <= tol
+    radius = 0.37
+    assert abs(float(norm.norm(norm.lmo(gx, radius=radius))) - radius) <= tol * radius
+
+
+@given(case=cases())
+def test_outputs_stay_in_input_namespace(xp, case):
+    """A stray NumPy call would return a numpy array for an array-api-strict input."""
+    norm, g, _ = case
+    gx = xp.asarray(g)
+    ns = array_namespace(gx)
+    for out in (norm.lmo(gx), norm.norm(gx), norm.dual_norm(gx), norm.dual_lmo(gx), norm.sharp(gx)):
+        assert array_namespace(out) is ns
+        assert out.dtype == gx.dtype
+    assert norm.lmo(gx).shape == gx.shape
+
+
+@given(case=cases(), log_c=st.floats(-3, 3))
+def test_homogeneity_and_oddness(xp, case, log_c):
+    """lmo(c g) = lmo(g) for c > 0 and lmo(-g) = -lmo(g) (LMOS.md 6.5).
+
+    Where the minimiser is unique and well conditioned (Gaussian inputs, no
+    tie-prone norm) the arrays are compared; otherwise the optimal values,
+    since rounding may pick another of several tied minimisers (LMOS.md 3).
+    """
+    norm, g, kind = case
+    c = 10.0**log_c
+    gx = xp.asarray(g)
+    base = to_numpy(norm.lmo(gx)).astype(np.float64)
+    scaled = to_numpy(norm.lmo(xp.asarray((g * c).astype(g.dtype)))).astype(np.float64)
+    neg = to_numpy(norm.lmo(-gx)).astype(np.float64)
+    tol = _tol(norm, g)
+    g64 = g.astype(np.float64)
+    dual = float(norm.dual_norm(gx))
+    if kind == "gaussian" and norm.name not in NON_UNIQUE and norm.family != "spectral":
+        # elementwise and column/row maps: entrywise relative error
+        assert np.max(np.abs(scaled - base)) <= tol * max(np.max(np.abs(base)), 1e-300)
+        assert np.max(np.abs(neg + base)) <= tol * max(np.max(np.abs(base)), 1e-300)
+    assert abs(np.sum(g64 * scaled) - np.sum(g64 * base)) <= tol * dual
+    assert abs(np.sum(g64 * neg) + np.sum(g64 * base)) <= tol * dual
+
+
+@given(case=cases(), seed=st.integers(0, 2**32 - 1), log_b=st.integers(-30, 30))
+def test_hoelder(xp, case, seed, log_b):
+    """|<a, b>| <= ||a|| ||b||_* for independent a, b (THEORY.md section 1)."""
+    norm, g, _ = case
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(g.shape).astype(g.dtype)
+    b = (g / max(np.max(np.abs(g)), 1e-300) * 10.0**log_b).astype(g.dtype)
+    assume(np.any(b != 0) and np.all(np.isfinite(b)))
+    lhs = abs(float(np.sum(a.astype(np.float64) * b.astype(np.float64))))
+    rhs = float(norm.norm(xp.asarray(a))) * float(norm.dual_norm(xp.asarray(b)))
+    assert lhs <= rhs * (1 + _tol(norm, g))
+
+
+@given(case=cases(dtypes=("float64",)), seed=st.integers(0, 2**32 - 1))
+def test_lmo_beats_200_feasible_points(xp, case, seed):
+    """<g, y> >= <g, lmo(g)> for 200 feasible y of mixed kinds (LMOS.md 6.3)."""
+    norm, g, _ = case
+    gx = xp.asarray(g)
+    value = float(np.sum(g * to_numpy(norm.lmo(gx))))
+    dual = float(norm.dual_norm(gx))
+    points = feasible_points(norm, g.shape, 200, np.random.default_rng(seed))
+    best = min(float(np.sum(g * y)) for y in points)
+    assert best >= value - _tol(norm, g) * dual
+
+
+@given(case=cases(dtypes=("float64",)))
+def test_dual_of_dual(xp, case):
+    """<x, dual_lmo(x)> = -||x|| and ||dual_lmo(x)||_* = 1 (LMOS.md 5.8)."""
+    norm, x, _ = case
+    xx = xp.asarray(x)
+    y = norm.dual_lmo(xx)
+    nrm = float(norm.norm(xx))
+    tol = _tol(norm, x)
+    assert abs(float(np.sum(x * to_numpy(y))) + nrm) <= tol * nrm
+    assert abs(float(norm.dual_norm(y)) - 1.0) <= tol
+
+
+def _orth(rng, k):
+    q, r = np.linalg.qr(rng.standard_normal((k, k)))
+    return q * np.sign(np.diag(r))
+
+
+@pytest.mark.parametrize("name", sorted(SPECTRAL_FAMILY))
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
+def test_orthogonal_equivariance(xp, name, seed, m, n):
+    """lmo(U g V^T) = U lmo(g) V^T for orthogonal U, V (LMOS.md 6, spectral family)."""
+    norm = get_norm(name)
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((m, n))
+    sv = np.linalg.svd(g, compute_uv=False)
+    if name == "nuclear" and len(sv) > 1:
+        assume(sv[0] - sv[1] > 1e-3 * sv[0])  # top pair well separated
+    u, v = _orth(rng, m), _orth(rng, n)
+    lhs = to_numpy(norm.lmo(xp.asarray(u @ g @ v.T)))
+    rhs = u @ to_numpy(norm.lmo(xp.asarray(g))) @ v.T
+    gap = 1.0 if name != "nuclear" or len(sv) == 1 else (sv[0] - sv[1]) / sv[0]
+    assert np.max(np.abs(lhs - rhs)) <= 64 * max(m, n) ** 2 * 2.2e-16 / gap
+
+
+def _signed_perm(rng, k):
+    return np.eye(k)[rng.permutation(k)] * rng.choice([-1.0, 1.0], size=k)
+
+
+@pytest.mark.parametrize("name", ["linf", "max_entry", "sign", "colnorm", "rownorm", "l1"])
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
+def test_structured_equivariance(xp, name, seed, m, n):
+    """Sign family: signed permutations on both sides; ColNorm: orthogonal left,
+    signed permutation right; RowNorm: the mirror image (LMOS.md 6)."""
+    norm = get_norm(name)
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((m, n))
+    left = _orth(rng, m) if name == "colnorm" else _signed_perm(rng, m)
+    right = _orth(rng, n) if name == "rownorm" else _signed_perm(rng, n)
+    lhs = to_numpy(norm.lmo(xp.asarray(left @ g @ right.T)))
+    rhs = left @ to_numpy(norm.lmo(xp.asarray(g))) @ right.T
+    if name == "l1":  # compare values: the argmax vertex may move among ties
+        gg = left @ g @ right.T
+        assert abs(np.sum(gg * lhs) - np.sum(gg * rhs)) <= 64 * 2.2e-16 * np.abs(g).max()
+    else:
+        assert np.max(np.abs(lhs - rhs)) <= 64 * max(m, n) * 2.2e-16 * max(np.abs(rhs).max(), 1)
+
+
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), n=st.integers(1, 7),
+       rank=st.integers(0, 7))
+def test_spectral_structure_and_rank_deficiency(xp, seed, m, n, rank):
+    """Nonzero singular values of the spectral LMO equal the scale factor; the LMO
+    vanishes on the null spaces; g^T lmo(g) is symmetric negative semidefinite (LMOS.md 6)."""
+    rng = np.random.default_rng(seed)
+    r = min(rank, m, n)
+    g = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
+    norm = get_norm("rms_to_rms")
+    q = to_numpy(norm.lmo(xp.asarray(g)))
+    scale = norm.lmo_scale((m, n))
+    s = np.linalg.svd(q, compute_uv=False)
+    tol = 64 * max(m, n) * 2.2e-16
+    assert np.sum(s > tol * scale) == r
+    assert np.allclose(s[:r], scale, rtol=tol, atol=0)
+    if r < n:
+        _, _, vt = np.linalg.svd(g)
+        assert np.max(np.abs(q @ vt[r:].T), initial=0) <= tol * scale
+    sym = g.T @ q
+    assert np.allclose(sym, sym.T, atol=tol * scale * max(np.abs(g).max(), 1) * n)
+    assert np.linalg.eigvalsh((sym + sym.T) / 2).max(initial=0) <= tol * scale * np.abs(g).sum()
+
+
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
+def test_entry_column_row_structure(xp, seed, m, n):
+    """Sign entries in {-1, 0, 1}/n; ColNorm columns of l2 norm sqrt(m); RowNorm rows
+    of l2 norm 1/sqrt(n); zero columns / rows stay zero (LMOS.md 3 and 6)."""
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((m, n))
+    g[:, rng.random(n) < 0.3] = 0.0
+    g[rng.random(m) < 0.3, :] = 0.0
+    assume(np.any(g != 0))
+    sign = to_numpy(get_norm("sign").lmo(xp.asarray(g)))
+    assert set(np.unique(sign * n)) <= {-1.0, 0.0, 1.0}
+    assert np.array_equal(sign * n, -np.sign(g))
+    col = to_numpy(get_norm("colnorm").lmo(xp.asarray(g)))
+    cn = np.linalg.norm(col, axis=0)
+    nonzero_cols = np.any(g != 0, axis=0)
+    assert np.allclose(cn[nonzero_cols], math.sqrt(m), rtol=8 * m * 2.2e-16)
+    assert np.all(cn[~nonzero_cols] == 0)
+    row = to_numpy(get_norm("rownorm").lmo(xp.asarray(g)))
+    rn = np.linalg.norm(row, axis=1)
+    nonzero_rows = np.any(g != 0, axis=1)
+    assert np.allclose(rn[nonzero_rows], 1 / math.sqrt(n), rtol=8 * n * 2.2e-16)
+    assert np.all(rn[~nonzero_rows] == 0)
+
+
+def test_scaling_factors_match_lmos_table():
+    """The LMO scale factors of LMOS.md section 2c, written out by hand."""
+    m, n = 12, 3
+    expected = {
+        "rms_to_rms": math.sqrt(m / n), "muon_spectral": max(1, math.sqrt(m / n)),
+        "l2_to_rms": math.sqrt(m), "colnorm": math.sqrt(m), "colnorm_normalized": math.sqrt(m) / n,
+        "rownorm": 1 / math.sqrt(n), "sign": 1 / n, "max_entry": 1.0, "spectral": 1.0,
+        "frobenius": 1.0, "linf": 1.0, "l1": 1.0, "nuclear": 1.0,
+    }
+    for name, want in expected.items():
+        assert get_norm(name).lmo_scale((m, n)) == pytest.approx(want, rel=1e-15), name
+    assert get_norm("muon_spectral").lmo_scale((n, m)) == 1.0
+    assert get_norm("rms").lmo_scale((16,)) == pytest.approx(4.0)
+    # SpectralConv: sqrt(c_out / c_in) / k^2 on polar(mat(S))
+    assert get_norm("spectral_conv").lmo_scale((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
+    assert get_norm("spectral_conv").lmo_scale((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
+
+
+def test_spectral_conv_is_reshaped_spectral():
+    """SpectralConv = (sqrt(c_out/c_in)/k^2) polar(reshape(c_out, c_in k k)) reshaped back."""
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal((6, 4, 3, 3))
+    got = get_norm("spectral_conv").lmo(g)
+    mat = g.reshape(6, -1)
+    u, _, vt = np.linalg.svd(mat, full_matrices=False)
+    want = -(math.sqrt(6 / 4) / 9) * (u @ vt).reshape(g.shape)
+    assert np.max(np.abs(got - want)) <= 1e-14
+
+
+def test_transpose_flag_for_embeddings():
+    """ColNorm with transpose=True acts on E^T for E stored as (V, d) (LMOS.md 1)."""
+    rng = np.random.default_rng(1)
+    e = rng.standard_normal((10, 4))
+    t = get_norm("colnorm", transpose=True)
+    assert np.allclose(t.lmo(e), get_norm("colnorm").lmo(e.T).T)
+    assert float(t.norm(e)) == pytest.approx(float(get_norm("colnorm").norm(e.T)))
+
+
+def test_zero_gradient_returns_zero(xp):
+    """lmo(0) = 0: every point is optimal and 0 is the minimum-norm one (LMOS.md 3)."""
+    for name in NAMES:
+        norm = get_norm(name)
+        shape = {(1,): (4,), (3, 4): (3, 2, 2, 2)}.get(norm.ndims, (3, 4))
+        z = xp.zeros(shape, dtype=xp.float64)
+        assert float(xp.max(xp.abs(norm.lmo(z)))) == 0.0
+        assert float(norm.norm(z)) == 0.0 and float(norm.dual_norm(z)) == 0.0
+        assert float(xp.max(xp.abs(norm.dual_lmo(z)))) == 0.0
+
+
+@pytest.mark.parametrize("bad, what", [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")])
+def test_non_finite_input_raises(xp, bad, what):
+    g = np.ones((3, 4))
+    g[1, 2] = bad
+    for name in ("spectral", "sign", "colnorm", "frobenius"):
+        with pytest.raises(ValueError, match="non-finite"):
+            get_norm(name).lmo(xp.asarray(g))
+        with pytest.raises(ValueError, match=what):
+            get_norm(name).dual_norm(xp.asarray(g))
+
+
+def test_bad_dtype_ndim_name_radius(xp):
+    with pytest.raises(TypeError, match="dtype"):
+        get_norm("spectral").lmo(xp.asarray(np.ones((2, 2), dtype=np.int64)))
+    with pytest.raises(TypeError, match="dtype"):
+        get_norm("linf").norm(xp.asarray(np.ones(3, dtype=bool)))
+    with pytest.raises(ValueError, match="ndim"):
+        get_norm("spectral").lmo(xp.asarray(np.ones(3)))
+    with pytest.raises(ValueError, match="ndim"):
+        get_norm("rms").lmo(xp.asarray(np.ones((2, 2))))
+    with pytest.raises(ValueError, match="ndim"):
+        get_norm("spectral_conv").lmo(xp.asarray(np.ones((2, 2))))
+    with pytest.raises(ValueError, match="valid names: .*spectral"):
+        get_norm("spektral")
+    with pytest.raises(ValueError, match="radius"):
+        get_norm("spectral").lmo(xp.asarray(np.ones((2, 2))), radius=-1.0)
+    with pytest.raises(ValueError, match="radius"):
+        get_norm("spectral").lmo(xp.asarray(np.ones((2, 2))), radius=float("nan"))
+    with pytest.raises(ValueError, match="empty"):
+        get_norm("frobenius").norm(xp.asarray(np.ones((0, 3))))
+    with pytest.raises(TypeError, match="array"):
+        get_norm("frobenius").norm([[1.0, 2.0]])
+
+
+def test_complex_rejected():
+    with pytest.raises(TypeError, match="dtype"):
+        get_norm("frobenius").lmo(np.ones((2, 2), dtype=complex))
+
+
+def test_orthogonalizer_option_only_for_spectral():
+    with pytest.raises(ValueError, match="no spectral LMO"):
+        get_norm("sign", orthogonalizer="muon")
+    approx = get_norm("spectral", orthogonalizer="muon")
+    g = np.random.default_rng(2).standard_normal((8, 5))
+    # Muon's quintic is not exact: singular values land in its band, not at 1
+    s = np.linalg.svd(approx.lmo(g), compute_uv=False)
+    assert np.all(s > 0.5) and np.all(s < 1.3)
+    assert np.max(np.abs(s - 1)) > 1e-3
+    # the norm values stay exact
+    assert float(approx.dual_norm(g)) == pytest.approx(np.linalg.norm(g, "nuc"), rel=1e-13)
+
+
+def test_float16_inputs():
+    """float16 is reduced in float32 and returned in float16."""
+    g = np.random.default_rng(3).standard_normal((6, 4)).astype(np.float16)
+    for name in ("spectral", "sign", "colnorm", "frobenius", "l1"):
+        norm = get_norm(name)
+        lmo = norm.lmo(g)
+        assert lmo.dtype == np.float16
+        value = float(np.sum(g.astype(np.float64) * lmo.astype(np.float64)))
+        dual = float(norm.dual_norm(g))
+        assert abs(value + dual) <= 64 * 24 * float(np.finfo(np.float16).eps) * dual
+
+
+def test_catalogue_has_documentation():
+    for name, entry in NORM_CATALOGUE.items():
+        assert entry.formula and entry.source, name
