@@ -13,6 +13,7 @@ import sys
 
 #: subcommand name -> module under proofs_check.commands
 COMMANDS: dict[str, str] = {
+    "verify": "verify",
     "norms": "norms",
 }
 

@@ -30,22 +30,32 @@ def example_shape(norm: Norm, m: int = 24, n: int = 16) -> tuple[int, ...]:
 
 
 def feasible_points(norm: Norm, shape: tuple[int, ...], count: int,
-                    rng: np.random.Generator) -> list[np.ndarray]:
+                    rng: np.random.Generator, center=None) -> list[np.ndarray]:
     """``count`` float64 points on the unit sphere of ``norm``, of mixed kinds.
 
     The mix covers the vertices the LMOS.md section 6 item 3 asks for: the
     LMO images of random gradients (extreme points of the ball), random
     sign arrays, random semi-orthogonal matrices (2-D views), single-entry
-    and single-column vertices, and rescaled Gaussians.  Every point is
-    divided by its norm, so it lies on the sphere up to rounding.
+    and single-column vertices, and rescaled Gaussians.  With ``center`` (a
+    candidate minimiser), every other point is instead a local perturbation
+    ``center + delta z`` with ``delta`` log-uniform in [1e-4, 1e-1]: random
+    far points rarely beat a reasonable but wrong direction in high
+    dimension, whereas perturbations of a non-optimal candidate improve it
+    along about half of all directions.  Every point is divided by its norm,
+    so it lies on the sphere up to rounding.
     """
     size = math.prod(shape)
     mat = (shape[0], size // shape[0]) if len(shape) >= 2 else (shape[0], 1)
     points: list[np.ndarray] = []
     kinds = ("lmo", "sign", "orth", "entry", "column", "gauss")
+    c64 = None if center is None else to_numpy(center).astype(np.float64)
     for k in range(count):
-        kind = kinds[k % len(kinds)]
-        if kind == "lmo":
+        kind = kinds[(k // 2 if c64 is not None else k) % len(kinds)]
+        if c64 is not None and k % 2 == 0:
+            z = rng.standard_normal(shape)
+            z *= np.max(np.abs(c64)) / max(np.max(np.abs(z)), 1e-300)
+            y = c64 + 10.0 ** rng.uniform(-4, -1) * z
+        elif kind == "lmo":
             y = -to_numpy(norm.lmo(rng.standard_normal(shape)))
         elif kind == "sign":
             y = rng.choice([-1.0, 1.0], size=shape)
@@ -99,7 +109,7 @@ def measure_lmo(norm: Norm, g, rng: np.random.Generator, n_points: int = 200) ->
     if dual == 0:
         raise ValueError("measure_lmo needs a nonzero gradient")
     value = float(np.sum(g64 * l64))
-    pts = feasible_points(norm, tuple(g.shape), n_points, rng)
+    pts = feasible_points(norm, tuple(g.shape), n_points, rng, center=l)
     best = min(float(np.sum(g64 * y)) for y in pts)
     dl = norm.dual_lmo(g)
     return LmoMeasurement(

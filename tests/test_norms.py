@@ -173,11 +173,34 @@ def test_lmo_beats_200_feasible_points(xp, case, seed):
     """<g, y> >= <g, lmo(g)> for 200 feasible y of mixed kinds (LMOS.md 6.3)."""
     norm, g, _ = case
     gx = xp.asarray(g)
-    value = float(np.sum(g * to_numpy(norm.lmo(gx))))
+    lmo = to_numpy(norm.lmo(gx))
+    value = float(np.sum(g * lmo))
     dual = float(norm.dual_norm(gx))
-    points = feasible_points(norm, g.shape, 200, np.random.default_rng(seed))
+    points = feasible_points(norm, g.shape, 200, np.random.default_rng(seed), center=lmo)
     best = min(float(np.sum(g * y)) for y in points)
     assert best >= value - _tol(norm, g) * dual
+
+
+@pytest.mark.parametrize("name, impostor, sampled_detects", [
+    ("spectral", "frobenius", True), ("sign", "frobenius", True), ("colnorm", "frobenius", True),
+    ("l1", "linf", True),
+    # A tall spectral LMO has orthonormal columns, all on the ColNorm sphere: a face of the
+    # ball where renormalised random perturbations do not improve to first order.  Only the
+    # value identity against the independently computed dual norm catches this impostor.
+    ("colnorm", "rms_to_rms", False),
+])
+def test_wrong_oracle_is_detected(name, impostor, sampled_detects):
+    """Negative control: another norm's LMO rescaled onto this norm's sphere fails the
+    value identity, and (where stated) is beaten by perturbed feasible points."""
+    norm, other = get_norm(name), get_norm(impostor)
+    rng = np.random.default_rng(7)
+    g = rng.standard_normal((8, 6))
+    wrong = other.lmo(g) / float(norm.norm(other.lmo(g)))
+    value = float(np.sum(g * wrong))
+    dual = float(norm.dual_norm(g))
+    assert value + dual > 1e-3 * dual
+    best = min(float(np.sum(g * y)) for y in feasible_points(norm, g.shape, 200, rng, center=wrong))
+    assert (best < value - 1e-6 * dual) == sampled_detects
 
 
 @given(case=cases(dtypes=("float64",)))

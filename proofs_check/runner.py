@@ -1,0 +1,78 @@
+"""Run claims: symbolic proof, numeric check, verdict (see :mod:`proofs_check.claims.base`)."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+import time
+import traceback
+from typing import Callable, Iterable, Sequence
+
+from .claims import CheckContext, Claim, ClaimResult, all_claims, evaluate
+
+__all__ = ["select", "run_claim", "run_claims", "exit_status"]
+
+
+def select(claims: Iterable[Claim], only: str | None = None) -> list[Claim]:
+    """Claims whose id matches the glob ``only`` (a plain word matches as a substring)."""
+    claims = list(claims)
+    if not only:
+        return claims
+    pattern = only if any(ch in only for ch in "*?[") else f"*{only}*"
+    picked = [c for c in claims if fnmatch.fnmatchcase(c.id, pattern)
+              or any(fnmatch.fnmatchcase(t, pattern) for t in c.tags)]
+    if not picked:
+        raise ValueError(f"no claim matches {only!r}; ids look like {claims[0].id!r}" if claims
+                         else "there are no claims")
+    return picked
+
+
+def run_claim(claim: Claim, ctx: CheckContext) -> ClaimResult:
+    """Run one claim; an exception in a check is recorded as verdict 'error', not raised."""
+    symbolic = None
+    instances = []
+    try:
+        if claim.symbolic is not None:
+            symbolic = claim.symbolic()
+        if claim.numeric is not None:
+            instances = list(claim.numeric(ctx))
+    except Exception as exc:  # noqa: BLE001 - reported, never swallowed silently
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return evaluate(claim, instances, symbolic, error=tb)
+    return evaluate(claim, instances, symbolic)
+
+
+def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None = None,
+               progress: Callable[[int, int, str, float], None] | None = None) -> list[ClaimResult]:
+    """Run ``claims`` (default: all) in order; ``progress(i, n, claim_id, seconds)`` after each."""
+    claims = list(all_claims() if claims is None else claims)
+    ctx = ctx or CheckContext()
+    results = []
+    for i, claim in enumerate(claims, 1):
+        t0 = time.perf_counter()
+        results.append(run_claim(claim, ctx))
+        if progress is not None:
+            progress(i, len(claims), claim.id, time.perf_counter() - t0)
+    return results
+
+
+def progress_bar(stream=sys.stderr, width: int = 28):
+    """A one-line progress bar for :func:`run_claims` (plain text, no dependency)."""
+    start = time.perf_counter()
+
+    def show(i: int, n: int, claim_id: str, _seconds: float) -> None:
+        filled = int(width * i / n)
+        elapsed = time.perf_counter() - start
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {i}/{n} {elapsed:5.1f}s {claim_id[:40]:40s}"
+        stream.write(line)
+        if i == n:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def exit_status(results: Sequence[ClaimResult]) -> int:
+    """1 if a claim that must hold failed, errored, or a negative control missed; else 0."""
+    bad = [r for r in results if r.claim.must_hold and not r.passed]
+    return 1 if bad else 0
