@@ -1,15 +1,76 @@
-"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (POLAR.md)."""
+"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (POLAR.md).
+
+* :mod:`~gluon_ref.polar.exact` — ``polar_exact``: ``U_r V_r^T`` from the thin SVD;
+* :mod:`~gluon_ref.polar.iterations` — ``newton_schulz``: one mechanism for every
+  odd-polynomial schedule, with Frobenius/clamp/none normalisation and
+  emulated bfloat16;
+* :mod:`~gluon_ref.polar.schedules` — ``Schedule`` and the named families
+  (cubic, Padé, Muon, You, Polar Express, ...);
+* :mod:`~gluon_ref.polar.polar_express` — the Polar Express designer (Remez);
+* :mod:`~gluon_ref.polar.scalar_model` — the scalar model of any schedule;
+* :mod:`~gluon_ref.polar.metrics` — distances to ``U_r V_r^T`` measured on matrices;
+* :mod:`~gluon_ref.polar.matrices` — the test-matrix families of the comparison;
+* :mod:`~gluon_ref.polar.registry` — named orthogonalizers for the spectral norms.
+"""
 
 from .exact import polar_exact, rank_threshold
-from .iterations import MUON_QUINTIC, newton_schulz, normalize_input
+from .iterations import MUON_QUINTIC, NORMALIZATIONS, newton_schulz, normalize_input
+from .lowprec import round_to_bfloat16
+from .metrics import PolarErrors, polar_errors
+from .polar_express import (
+    PolarExpressDesign,
+    design_polar_express,
+    optimal_cubic,
+    optimal_quintic,
+    published_recipe,
+    remez_odd,
+)
 from .registry import ORTHOGONALIZERS, get_orthogonalizer, register_orthogonalizer
+from .scalar_model import (
+    absorbing_band,
+    compose,
+    fixed_points,
+    output_interval,
+    predict,
+    worst_case_error,
+)
+from .schedules import (
+    SCHEDULE_FAMILIES,
+    Schedule,
+    ScheduleFamily,
+    available_schedules,
+    get_schedule,
+    register_schedule,
+)
 
 __all__ = [
     "polar_exact",
     "rank_threshold",
     "newton_schulz",
     "normalize_input",
+    "NORMALIZATIONS",
     "MUON_QUINTIC",
+    "round_to_bfloat16",
+    "polar_errors",
+    "PolarErrors",
+    "Schedule",
+    "ScheduleFamily",
+    "SCHEDULE_FAMILIES",
+    "get_schedule",
+    "register_schedule",
+    "available_schedules",
+    "design_polar_express",
+    "published_recipe",
+    "PolarExpressDesign",
+    "optimal_cubic",
+    "optimal_quintic",
+    "remez_odd",
+    "compose",
+    "predict",
+    "output_interval",
+    "worst_case_error",
+    "fixed_points",
+    "absorbing_band",
     "ORTHOGONALIZERS",
     "get_orthogonalizer",
     "register_orthogonalizer",

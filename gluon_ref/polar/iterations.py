@@ -1,104 +1,219 @@
-"""Odd-polynomial Newton–Schulz iterations (POLAR.md sections 2-4).
+"""Odd-polynomial Newton–Schulz iterations (POLAR.md sections 2-4 and 10).
 
-One mechanism serves every method: a *schedule* of odd-polynomial coefficient
-triples ``(a_t, b_t, c_t)`` applied as
+One mechanism serves every method: a *schedule* of odd polynomials
+``p_t(x) = c_0 x + c_1 x^3 + c_2 x^5 + ...`` applied as the matrix step
 
-    X <- a_t X + b_t (X X^T) X + c_t (X X^T)^2 X
+    A = X X^T,   B = c_1 A + c_2 A^2 + ...,   X <- c_0 X + B X
 
-to ``X_0 = G / s``, where the scale ``s`` follows a *normalization* convention.
-In exact arithmetic ``X_k = U phi_k(Sigma / s) V^T`` with
-``phi_k = p_k o ... o p_1`` (the scalar model, POLAR.md section 2).
+(the "Muon form" of POLAR.md section 3; cubic steps have no ``A^2`` term) to
+``X_0 = G / s``, where the scale ``s`` follows a *normalization* convention
+(section 4).  In exact arithmetic ``X_k = U phi_k(Sigma / s) V^T`` with
+``phi_k = p_k o ... o p_1`` (the scalar model, section 2, see
+:mod:`gluon_ref.polar.scalar_model`).  Named schedules (cubic, Padé, Muon,
+You, Polar Express) live in :mod:`gluon_ref.polar.schedules`.
+
+Precision.  The iteration runs in the input's dtype: float64, float32, or
+float16 (NumPy's native half arithmetic; array-api-strict has no float16).
+For float16 the Frobenius norm is computed in float32 and the normalised
+matrix cast to float16 (as gram-newton-schulz does, POLAR.md section 4), so
+the norm cannot overflow.  ``emulate="bfloat16"`` runs in float32 and rounds
+every intermediate (the scale, ``X_0``, ``A``, each product, each scaled
+term and each sum) to bfloat16 with round-to-nearest-even (section 10, see
+:mod:`gluon_ref.polar.lowprec`); products accumulate in float32 before their
+rounding, like a bf16 GEMM with float32 accumulation.
+
+Bad input.  Integer/complex dtypes raise ``TypeError``; NaN/inf entries, an
+empty dimension or ``ndim < 2`` raise ``ValueError``; a run whose iterates
+overflow (e.g. cubic NS with a normalised singular value above sqrt 5 under
+``normalization="none"``) raises ``ValueError`` instead of returning NaN.  A
+zero matrix maps to the zero matrix.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from ..backend import check_finite, check_float_array
+from .lowprec import EMULATED_DTYPES, round_to_bfloat16
+from .scalar_model import as_polynomial
 
-__all__ = ["newton_schulz", "normalize_input", "MUON_QUINTIC"]
+__all__ = ["newton_schulz", "normalize_input", "iterate_polynomials", "as_polynomials",
+           "MUON_QUINTIC", "NORMALIZATIONS"]
 
 #: Keller Jordan's Muon quintic (POLAR.md section 6); also torch.optim.Muon's
 #: default ``ns_coefficients``.
 MUON_QUINTIC = (3.4445, -4.7750, 2.0315)
 
+#: valid ``normalization`` values (POLAR.md section 4)
+NORMALIZATIONS = ("frobenius", "clamp", "none")
+
+
+def _identity(x):
+    return x
+
+
+def _rounder(emulate):
+    if emulate is None:
+        return _identity
+    if emulate not in EMULATED_DTYPES:
+        raise ValueError(f"unknown emulate={emulate!r}; valid: None, "
+                         + ", ".join(repr(e) for e in EMULATED_DTYPES))
+    return round_to_bfloat16
+
+
+def _working_dtype(xp, g, emulate):
+    if emulate is not None:
+        if g.dtype not in (xp.float32, xp.float64):
+            raise ValueError(f"emulate={emulate!r} needs a float32 or float64 input, got {g.dtype}")
+        return xp.float32
+    return g.dtype
+
 
 def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e-7,
-                    safety: float = 1.0):
+                    safety: float = 1.0, emulate: str | None = None):
     """Return ``(X_0, s)`` with ``X_0 = G / s`` (POLAR.md section 4).
 
-    * ``"frobenius"``: ``s = safety * ||G||_F + eps`` (Keller Jordan's Muon with
-      safety 1; Polar Express with safety 1.01);
-    * ``"clamp"``: ``s = max(||G||_F, eps)`` (torch.optim.Muon);
-    * ``"none"``: ``s = 1`` (the caller guarantees ``||G||_2 <= 1``).
+    * ``"frobenius"``: ``s = safety * ||G||_F + eps`` (Keller Jordan's Muon:
+      safety 1, eps 1e-7; Polar Express: 1.01 and 1e-7; modded-nanogpt's
+      Polar Express: 1.02 and 1e-6);
+    * ``"clamp"``: ``s = max(||G||_F, eps)`` (torch.optim.Muon; ``safety``
+      still multiplies the norm);
+    * ``"none"``: ``s = 1`` (the caller guarantees the scaled spectrum).
 
-    Batched over leading dimensions: one scale per matrix.
+    ``||G||_F`` is computed as ``m ||G/m||_F`` with ``m`` the largest absolute
+    entry (one rounding different from the direct sum of squares, and free of
+    overflow); float16 inputs compute the norm in float32.  With ``eps = 0``
+    a zero matrix gets ``s = 1`` so that ``X_0 = 0`` rather than ``0/0``.
+    Under ``emulate="bfloat16"`` the input, the norm, ``s`` and ``X_0`` are
+    rounded to bfloat16 (section 10).  ``s`` has shape ``(..., 1, 1)`` and the
+    working dtype (float32 for float16 inputs).  Batched: one scale per matrix.
     """
     xp = check_float_array(g, "g")
-    if safety <= 0 or not eps >= 0:
-        raise ValueError(f"need safety > 0 and eps >= 0, got safety={safety}, eps={eps}")
-    if normalization == "none":
-        return g, xp.ones(g.shape[:-2] + (1, 1), dtype=g.dtype)
-    fro = xp.linalg.matrix_norm(g, ord="fro", keepdims=True)
-    if normalization == "frobenius":
-        s = safety * fro + eps
-    elif normalization == "clamp":
-        s = xp.maximum(fro, xp.asarray(eps, dtype=g.dtype))
-    else:
+    if not (math.isfinite(safety) and safety > 0 and math.isfinite(eps) and eps >= 0):
+        raise ValueError(f"need safety > 0 and finite eps >= 0, got safety={safety}, eps={eps}")
+    if normalization not in NORMALIZATIONS:
         raise ValueError(
-            f"unknown normalization {normalization!r}; valid: 'frobenius', 'clamp', 'none'"
+            f"unknown normalization {normalization!r}; valid: {', '.join(map(repr, NORMALIZATIONS))}"
         )
-    return g / s, s
+    rnd = _rounder(emulate)
+    work = _working_dtype(xp, g, emulate)
+    norm_dtype = xp.float32 if work == getattr(xp, "float16", None) else work
+    a = rnd(xp.astype(g, norm_dtype))
+    if normalization == "none":
+        s = xp.ones(g.shape[:-2] + (1, 1), dtype=norm_dtype)
+    else:
+        amax = xp.max(xp.abs(a), axis=(-2, -1), keepdims=True)
+        pos = amax > 0
+        safe = xp.where(pos, amax, xp.ones_like(amax))
+        fro = rnd(safe * xp.linalg.matrix_norm(a / safe, ord="fro", keepdims=True))
+        fro = xp.where(pos, fro, xp.zeros_like(fro))
+        if normalization == "frobenius":
+            s = rnd(rnd(safety * fro) + eps)
+        else:  # clamp
+            s = xp.maximum(rnd(safety * fro), xp.asarray(eps, dtype=norm_dtype))
+        s = xp.where(s > 0, s, xp.ones_like(s))
+    x0 = xp.astype(rnd(a / s), work)
+    return x0, s
+
+
+def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
+    """Normalise the ``coefficients``/``steps`` arguments of :func:`newton_schulz`.
+
+    * a flat sequence of numbers ``(c_0, c_1, ...)`` is one odd polynomial
+      repeated ``steps`` times (Muon's ``ns_coefficients``/``ns_steps``);
+    * a sequence of such sequences is one polynomial per step; ``steps``
+      must then be ``None`` or equal its length.
+
+    Trailing zero coefficients are dropped (a triple ``(a, b, 0)`` is cubic).
+    """
+    coeffs = list(coefficients)
+    if not coeffs:
+        raise ValueError("coefficients must not be empty")
+    if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
+        if steps is None or int(steps) != steps or steps < 0:
+            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+        return [_trim(as_polynomial(coeffs))] * int(steps)
+    schedule = []
+    for t, c in enumerate(coeffs):
+        try:
+            schedule.append(_trim(as_polynomial(c)))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"step {t}: invalid odd-polynomial coefficients {c!r}: {exc}") from exc
+    if steps is not None and steps != len(schedule):
+        raise ValueError(f"steps={steps} disagrees with a schedule of {len(schedule)} polynomials")
+    return schedule
+
+
+def _trim(poly):
+    poly = list(poly)
+    while len(poly) > 1 and poly[-1] == 0.0:
+        poly.pop()
+    return tuple(poly)
+
+
+def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
+                        emulate: str | None = None, check: bool = True):
+    """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
+
+    Step ``t``: ``A = X X^T``, ``P_1 = A``, ``P_k = P_{k-1} A``,
+    ``B = sum_{k>=1} c_k P_k``, ``X <- c_0 X + B X`` (POLAR.md section 3,
+    Muon form).  Tall inputs are transposed so the Gram matrix is
+    ``min(m, n)``-square, and transposed back (this changes the cost only).
+    ``check`` raises ``ValueError`` when the result is not finite (divergence).
+    """
+    xp = check_float_array(x0, "x0")
+    rnd = _rounder(emulate)
+    tall = x0.shape[-2] > x0.shape[-1]
+    x = xp.matrix_transpose(x0) if tall else x0
+    for poly in polynomials:
+        if len(poly) == 1:
+            x = rnd(poly[0] * x)
+            continue
+        gram = rnd(x @ xp.matrix_transpose(x))
+        b = rnd(poly[1] * gram)
+        power = gram
+        for c in poly[2:]:
+            power = rnd(power @ gram)
+            b = rnd(b + rnd(c * power))
+        x = rnd(rnd(poly[0] * x) + rnd(b @ x))
+    out = xp.matrix_transpose(x) if tall else x
+    if check and not bool(xp.all(xp.isfinite(out))):
+        raise ValueError(
+            f"the Newton–Schulz iteration diverged (non-finite output, shape {tuple(out.shape)}): "
+            "the normalised singular values left the schedule's basin; use a Frobenius "
+            "normalisation or a convergent schedule"
+        )
+    return out
 
 
 def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[float]] = MUON_QUINTIC,
                   steps: int | None = 5, *, normalization: str = "frobenius",
-                  eps: float = 1e-7, safety: float = 1.0):
+                  eps: float = 1e-7, safety: float = 1.0, emulate: str | None = None):
     """Approximate polar factor of ``g`` (shape ``(..., m, n)``) by an odd-polynomial schedule.
 
-    ``coefficients`` is either one triple ``(a, b, c)`` repeated ``steps``
-    times (Muon's convention, ``ns_coefficients`` / ``ns_steps`` in
-    torch.optim.Muon) or a sequence of triples, one per step (then ``steps``
-    must be ``None`` or equal to its length).  Cubic steps use ``c = 0``.
+    ``X_0 = G / s`` with ``s`` from :func:`normalize_input`, then ``T`` steps
+    of :func:`iterate_polynomials`; the result approximates ``U_r V_r^T``
+    with error ``max_i |1 - phi_T(sigma_i / s)|`` in exact arithmetic
+    (POLAR.md section 2).  ``coefficients`` is one polynomial ``(a, b, c)``
+    (or any odd length, ``(c_0, c_1, ...)``) repeated ``steps`` times —
+    Muon's convention, ``ns_coefficients``/``ns_steps`` in torch.optim.Muon —
+    or a sequence of polynomials, one per step (``steps`` then ``None`` or
+    equal to its length).  Cubic steps use ``c = 0`` or a pair ``(a, b)``.
 
-    Each step is evaluated in the Muon form ``A = X X^T``, ``B = b A + c A^2``,
-    ``X <- a X + B X`` with the Gram matrix on the smaller side: tall inputs are
-    transposed first and back at the end (POLAR.md section 3).  This changes
-    the cost only, never the result.
+    Returns an array of the input's namespace and dtype (float32-stored
+    bfloat16 values under ``emulate="bfloat16"``, cast back to the input
+    dtype).  Zero singular values stay exactly 0, so on rank-deficient inputs
+    the result vanishes on the null spaces (POLAR.md section 1).
     """
     xp = check_float_array(g, "g")
     if g.ndim < 2:
         raise ValueError(f"newton_schulz needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+    if any(d == 0 for d in g.shape):
+        raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
     check_finite(g, "g")
-    schedule = _as_schedule(coefficients, steps)
-    x, _ = normalize_input(g, normalization=normalization, eps=eps, safety=safety)
-    tall = g.shape[-2] > g.shape[-1]
-    if tall:
-        x = xp.matrix_transpose(x)
-    for a, b, c in schedule:
-        gram = x @ xp.matrix_transpose(x)
-        poly = b * gram + c * (gram @ gram) if c != 0 else b * gram
-        x = a * x + poly @ x
-    return xp.matrix_transpose(x) if tall else x
-
-
-def _as_schedule(coefficients, steps):
-    coeffs = list(coefficients)
-    if not coeffs:
-        raise ValueError("coefficients must not be empty")
-    if all(isinstance(c, (int, float)) for c in coeffs):
-        if len(coeffs) not in (2, 3):
-            raise ValueError(f"a coefficient triple needs 2 or 3 numbers, got {coeffs}")
-        if steps is None or int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        triple = tuple(float(c) for c in coeffs) + (0.0,) * (3 - len(coeffs))
-        return [triple] * int(steps)
-    schedule = []
-    for t, c in enumerate(coeffs):
-        c = tuple(float(v) for v in c)
-        if len(c) not in (2, 3):
-            raise ValueError(f"step {t}: a coefficient triple needs 2 or 3 numbers, got {c}")
-        schedule.append(c + (0.0,) * (3 - len(c)))
-    if steps is not None and steps != len(schedule):
-        raise ValueError(f"steps={steps} disagrees with a schedule of {len(schedule)} triples")
-    return schedule
+    polys = as_polynomials(coefficients, steps)
+    x0, _ = normalize_input(g, normalization=normalization, eps=eps, safety=safety,
+                            emulate=emulate)
+    out = iterate_polynomials(x0, polys, emulate=emulate)
+    return xp.astype(out, g.dtype)
