@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, str] = {
     "verify": "verify",
     "norms": "norms",
+    "equivalence": "equivalence",
     "polar": "polar",
 }
 

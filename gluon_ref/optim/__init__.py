@@ -1,0 +1,55 @@
+"""Gluon and its special cases as one optimizer mechanism (THEORY.md sections 2-3, 5-7, 9-11).
+
+* :mod:`.gluon` - the generic layer-wise LMO step (``init``/``step``, :class:`Gluon`);
+* :mod:`.layers` - named parameters, roles, validation;
+* :mod:`.momentum` - momentum conventions ``ema``, ``scion``, ``nesterov``, ``mvr``, ``none``;
+* :mod:`.stepsizes` - constant, Theorem 1 adaptive, Theorem 2 schedule, cosine, UBA, warm-up, trust ratio;
+* presets written in their ecosystems' own forms: :class:`Muon`, :class:`Scion`,
+  :class:`NormalizedGD`, :class:`SignSGD`, :class:`LARS`, :class:`LAMB`,
+  :class:`NorMuonPaper`, :class:`NorMuonCode`, :class:`Adam`, :class:`Shampoo`,
+  :class:`GluonMVR`; baselines :func:`AdamW`, :class:`SGD`, :class:`Sophia`.
+
+Every optimizer is functional: ``state = opt.init(params)``;
+``params, state = opt.step(params, grads, state)``.  :class:`Stateful` wraps
+one in an object.  ``lmo`` follows the paper's sign (the minimiser), so every
+LMO update is ``X + t * lmo(M)``.
+"""
+
+from .adam import Adam, AdamW
+from .base import OptState, Optimizer, Stateful
+from .baselines import SGD, NormalizedGD, SignSGD
+from .gluon import Gluon, GluonConfig, GluonState, LayerSpec, gluon_config, init, step
+from .lars_lamb import LAMB, LARS
+from .layers import ROLES, default_role, resolve_roles
+from .momentum import Momentum
+from .muon import Muon, muon_adjusted_lr
+from .mvr import GluonMVR
+from .normuon import NorMuonCode, NorMuonPaper, normuon_code, normuon_paper
+from .presets import PRESETS, get_preset
+from .scion import Scion
+from .shampoo import Shampoo
+from .sophia import Sophia
+from .stepsizes import (
+    UBA,
+    Constant,
+    Cosine,
+    FromFunction,
+    StepContext,
+    StepsizePolicy,
+    Theorem1Adaptive,
+    Theorem2Schedule,
+    TrustRatio,
+    Warmup,
+    as_policy,
+    uba_factor,
+)
+
+__all__ = [
+    "Adam", "AdamW", "OptState", "Optimizer", "Stateful", "SGD", "NormalizedGD", "SignSGD",
+    "Gluon", "GluonConfig", "GluonState", "LayerSpec", "gluon_config", "init", "step",
+    "LAMB", "LARS", "ROLES", "default_role", "resolve_roles", "Momentum", "Muon",
+    "muon_adjusted_lr", "GluonMVR", "NorMuonCode", "NorMuonPaper", "normuon_code",
+    "normuon_paper", "PRESETS", "get_preset", "Scion", "Shampoo", "Sophia", "UBA", "Constant",
+    "Cosine", "FromFunction", "StepContext", "StepsizePolicy", "Theorem1Adaptive",
+    "Theorem2Schedule", "TrustRatio", "Warmup", "as_policy", "uba_factor",
+]

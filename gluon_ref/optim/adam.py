@@ -1,0 +1,84 @@
+"""Adam / AdamW with moments and bias correction (Kingma and Ba, arXiv 1412.6980; Loshchilov and Hutter, arXiv 1711.05101).
+
+Per parameter, step ``k = 0, 1, ...``:
+
+    m <- beta1 m + (1 - beta1) g            v <- beta2 v + (1 - beta2) g^2
+    m_hat = m / (1 - beta1^(k+1))           v_hat = v / (1 - beta2^(k+1))
+    p <- p (1 - lr wd)                       (decoupled weight decay, AdamW)
+    p <- p - lr m_hat / (sqrt(v_hat) + eps)
+
+Entries with ``m_hat = 0`` and ``sqrt(v_hat) + eps = 0`` give 0 (``g_j = 0``
+must map to 0, THEORY.md section 11.4).
+
+**LMO special case** (THEORY.md section 11.4, "Old Optimizer, New Norm",
+arXiv 2409.20325): with ``beta1 = beta2 = 0`` and ``eps = 0`` the update is
+``g / sqrt(g^2) = sign(g)``, i.e. layer-wise sign descent, the Gluon step with
+the l_inf norm and radius ``lr`` (:meth:`Adam.as_gluon`, only for that case).
+With accumulation on it is not an LMO method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..backend import namespace
+from .base import Optimizer
+from .gluon import GluonConfig, gluon_config
+from .layers import check_betas, check_hyper
+
+__all__ = ["Adam", "AdamW"]
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    """Adam with decoupled weight decay (``weight_decay=0``: Adam; > 0: AdamW).
+
+    torch names and defaults: ``lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+    weight_decay=0``.
+    """
+
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    name: str = "adam"
+
+    def __post_init__(self):
+        check_hyper("lr", self.lr)
+        check_betas("betas", self.betas)
+        check_hyper("eps", self.eps)
+        check_hyper("weight_decay", self.weight_decay)
+
+    def _update(self, params, grads, state):
+        b1, b2 = (float(b) for b in self.betas)
+        k = state.k
+        c1 = 1.0 - b1 ** (k + 1)
+        c2 = 1.0 - b2 ** (k + 1)
+        ms, vs = state.slots.get("exp_avg", {}), state.slots.get("exp_avg_sq", {})
+        new_p, new_m, new_v = {}, {}, {}
+        for name, p in params.items():
+            xp = namespace(p)
+            g = grads[name]
+            m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
+            v = b2 * vs[name] + (1.0 - b2) * (g * g) if name in vs else (1.0 - b2) * (g * g)
+            m_hat = m / c1
+            den = xp.sqrt(v / c2) + self.eps
+            ok = den > 0
+            upd = xp.where(ok, m_hat / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))
+            p = p * (1.0 - self.lr * self.weight_decay)
+            new_p[name] = p - self.lr * upd
+            new_m[name], new_v[name] = m, v
+        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v}, {}
+
+    def as_gluon(self, params) -> GluonConfig:
+        """Sign descent, l_inf norm, radius lr: valid only for betas = (0, 0), eps = 0, wd = 0."""
+        if tuple(self.betas) != (0.0, 0.0) or self.eps != 0 or self.weight_decay != 0:
+            raise ValueError("Adam is a Gluon (sign-descent) step only with betas=(0, 0), eps=0, "
+                             "weight_decay=0 (THEORY.md 11.4)")
+        return gluon_config(params, norms="linf", stepsizes=self.lr)
+
+
+def AdamW(lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+          weight_decay: float = 1e-2) -> Adam:
+    """torch.optim.AdamW's defaults (decoupled weight decay 0.01); a baseline, not an LMO method."""
+    return Adam(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, name="adamw")
