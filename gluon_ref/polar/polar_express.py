@@ -249,7 +249,8 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
        value (``p(u_t)`` for degree 5) — a no-op when the cushion is inactive
        (section 8.4, code rule); (iii) in ``"folded"`` mode divide by the
        safety factor (``p(x/nu)``) when ``t < T``; (iv) record;
-       (v) ``l_{t+1} = p_t(l_t)``, ``u_{t+1} = 2 - l_{t+1}``.
+       (v) ``l_{t+1} = p_t(l_t)`` (clamped to at most 1, which it exceeds
+       only by rounding), ``u_{t+1} = 2 - l_{t+1}``.
     3. In ``"raw"`` (raw-then-scale) mode, after the loop divide every
        polynomial except the last by the safety factor.
 
@@ -289,7 +290,9 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
             p = apply_safety(p, safety)
         polys.append(p)
         errs.append(res.error)
-        lt = float(odd_polynomial(p, lt))
+        # l_{t+1} <= 1 in exact arithmetic (the minimum of p on [l_t, u_t] is
+        # at most 1); it can exceed 1 by rounding once converged: clamp.
+        lt = min(float(odd_polynomial(p, lt)), 1.0)
         ut = 2.0 - lt
         lower.append(lt)
         upper.append(ut)
