@@ -1,0 +1,59 @@
+"""Layered objectives with analytic gradients, proved smoothness constants and stochastic oracles.
+
+A layered point is a ``dict`` name -> array (THEORY.md section 1).  Every
+objective follows the protocol of :class:`.base.Objective` (module docstring of
+:mod:`.base`): ``layers``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
+``constants`` (Assumption 1, THEORY.md section 4, with derivations in the
+docstrings), ``separable``, ``lower_bound``/``optimum``, ``init`` and
+``sample_point``.
+
+Families:
+
+* :mod:`.quadratics` -- separable quadratics, one layer per norm, with exact or
+  SDP-bounded ``L0`` (:func:`quadratic_zoo`, :func:`least_squares_objective`);
+* :mod:`.smooth` -- separable GLMs (logistic, log-cosh; ``L1 = 0``) and
+  cosh-type terms with genuinely nonzero ``L1`` (:func:`glm_objective`,
+  :func:`cosh_objective`);
+* :mod:`.nonseparable` -- matrix factorization, deep linear networks, a tanh
+  teacher-student MLP, with local (box) constants;
+* :mod:`.digits` -- a tanh MLP with softmax cross-entropy on sklearn's digits;
+* :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2);
+* :mod:`.attack` -- searches that try to break claimed constants.
+"""
+
+from .base import (LayerConstants, LayerSpec, LocalConstants, Objective, gronwall_constants,
+                   layer_dual_norms, norm_comparisons, to_namespace)
+from .digits import DigitsMLP
+from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
+from .oracles import MinibatchOracle, NoiseOracle, minibatch_variance, per_sample_gradients
+from .quadratics import (LeastSquaresLayer, QuadraticLayer, least_squares_objective,
+                         quadratic_constant, quadratic_zoo, sdp_maxqp_bound, separable_quadratic)
+from .separable import LayerTerm, SeparableObjective
+from .smooth import ElementwiseCoshLayer, GLMLayer, RidgeCoshLayer, cosh_objective, glm_objective
+
+__all__ = [
+    "LayerSpec", "LayerConstants", "LocalConstants", "Objective", "gronwall_constants",
+    "layer_dual_norms", "norm_comparisons", "to_namespace",
+    "LayerTerm", "SeparableObjective",
+    "QuadraticLayer", "LeastSquaresLayer", "quadratic_constant", "sdp_maxqp_bound",
+    "separable_quadratic", "quadratic_zoo", "least_squares_objective",
+    "GLMLayer", "RidgeCoshLayer", "ElementwiseCoshLayer", "glm_objective", "cosh_objective",
+    "DeepLinear", "TanhMLP", "matrix_factorization", "deep_linear", "tanh_teacher_student",
+    "DigitsMLP",
+    "MinibatchOracle", "NoiseOracle", "minibatch_variance", "per_sample_gradients",
+    "builtin_objectives",
+]
+
+
+def builtin_objectives(seed: int = 0) -> dict[str, Objective]:
+    """The built-in objective families, keyed by name (small sizes; reproducible)."""
+    return {
+        "quadratic_zoo": quadratic_zoo(seed),
+        "least_squares": least_squares_objective(seed),
+        "glm_logistic": glm_objective(seed, loss="logistic"),
+        "glm_logcosh": glm_objective(seed, loss="logcosh"),
+        "cosh": cosh_objective(seed),
+        "matrix_factorization": matrix_factorization(seed=seed),
+        "deep_linear": deep_linear(seed),
+        "tanh_mlp": tanh_teacher_student(seed),
+    }

@@ -1,0 +1,373 @@
+"""Searches that try to break claimed smoothness constants.
+
+Every claimed constant is attacked with point pairs ``(X, Y)``:
+
+* ``random``     random anchors at several scales, Gaussian steps of several lengths;
+* ``lmo``        Gluon steps ``Y_i = X_i + t lmo_i(grad_i f(X))`` (THEORY.md section 2,
+                 minimiser sign), all layers or one layer at a time;
+* ``trajectory`` consecutive iterates of deterministic Gluon with a fixed radius;
+* ``power``      the direction maximising ``<D, H_ii(X) D>`` over the unit ball
+                 of layer ``i``'s norm, by the generalised power method
+                 ``D <- s(H_ii D) = -lmo(H_ii D)`` (monotone for PSD ``H_ii``;
+                 Journee, Nesterov, Richtarik, Sepulchre, JMLR 2010), at small and
+                 large step lengths and at special anchors (the minimiser, 0,
+                 large-gradient points).
+
+For each pair the layer-wise inequality of Assumption 1 (THEORY.md section 4)
+
+    lhs_i = ||grad_i f(X) - grad_i f(Y)||_(i)*  <=  rhs_i = (L0_i + L1_i ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)
+
+and the descent inequality of Lemma D (section 5)
+
+    f(Y) - f(X) - <grad f(X), Y - X>  <=  sum_i (L0_i + L1_i ||grad_i f(X)||_*)/2 ||Y_i - X_i||^2
+
+are evaluated; ``ratio = lhs/rhs`` is the measured tightness (<= 1 when the
+constant is valid; a negative control halving the constants is caught when
+some ratio exceeds 1/2).  Constants with a finite ``radius`` are only
+attacked with steps inside it.
+
+Rounding allowance: both sides come from gradient/value evaluations whose
+absolute rounding error is at most ``n * eps`` times the magnitudes involved
+(``n`` = number of summed terms, a standard summation bound, Higham,
+*Accuracy and Stability of Numerical Algorithms*, section 4.2); ``tol`` is
+``16 n eps`` times those magnitudes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from ..backend import namespace, to_numpy
+from .base import LayerConstants, LocalConstants, Objective
+
+__all__ = [
+    "Record",
+    "lmo_step",
+    "power_direction",
+    "smoothness_records",
+    "descent_record",
+    "segment_records",
+    "attack_pairs",
+    "attack",
+    "AttackResult",
+    "literal_assumption_counterexample",
+    "rounding_rtol",
+]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One measured inequality ``lhs <= rhs`` (up to ``tol``)."""
+
+    label: str
+    layer: str
+    lhs: float
+    rhs: float
+    tol: float
+    step: float = float("nan")
+
+    @property
+    def ratio(self) -> float:
+        if self.rhs > 0:
+            return self.lhs / self.rhs
+        return math.inf if self.lhs > self.tol else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.lhs <= self.rhs + self.tol)
+
+
+def rounding_rtol(obj: Objective, X) -> float:
+    """``16 n eps`` with ``n = max(#parameters, #samples)`` and ``eps`` of ``X``'s dtype."""
+    some = next(iter(X.values()))
+    eps = float(namespace(some).finfo(some.dtype).eps)
+    n = max(sum(s.size for s in obj.layers.values()), obj.n_samples or 1)
+    return 16.0 * n * eps
+
+
+def _consts(constants) -> dict[str, tuple[float, float, float]]:
+    out = {}
+    for k, c in constants.items():
+        if isinstance(c, LayerConstants):
+            out[k] = (c.L0, c.L1, c.radius)
+        elif isinstance(c, (int, float, np.floating)):
+            out[k] = (float(c), 0.0, math.inf)
+        else:
+            L0, L1 = c
+            out[k] = (float(L0), float(L1), math.inf)
+    return out
+
+
+def lmo_step(obj: Objective, X, G, radii: Mapping[str, float]) -> dict[str, Any]:
+    """``Y_i = X_i + t_i lmo_i(G_i)`` (THEORY.md section 2; ``t_i = 0`` leaves layer i)."""
+    out = {}
+    for k, spec in obj.layers.items():
+        t = float(radii.get(k, 0.0))
+        out[k] = X[k] + spec.norm_obj.lmo(G[k], radius=t) if t > 0 else X[k]
+    return out
+
+
+def _unit(spec, D):
+    n = float(spec.norm_obj.norm(D))
+    return D / n if n > 0 else D
+
+
+def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
+                    iters: int = 25) -> Any:
+    """Unit-norm ``D`` (in layer ``layer``'s norm) approximately maximising ``<D, H_ii(X) D>``.
+
+    Generalised power method ``D <- -lmo(H_ii(X) D)`` from a random start; for
+    a PSD block the objective ``<D, H D>`` is non-decreasing along the
+    iteration (convexity: ``q(D') >= q(D) + 2 <H D, D' - D> >= q(D)``).
+    """
+    spec = obj.layers[layer]
+    xp = namespace(*X.values())
+    some = X[layer]
+    zeros = {k: xp.zeros_like(v) for k, v in X.items()}
+    D = _unit(spec, xp.asarray(rng.standard_normal(spec.shape), dtype=some.dtype))
+    best, best_q = D, -math.inf
+    for _ in range(iters):
+        V = dict(zeros)
+        V[layer] = D
+        HD = obj.hvp(X, V)[layer]
+        q = float(xp.sum(D * HD))
+        if q > best_q:
+            best, best_q = D, q
+        if not bool(xp.any(HD != 0)):
+            break
+        D = -spec.norm_obj.lmo(HD)
+    return best
+
+
+def smoothness_records(obj: Objective, X, Y, constants, label: str,
+                       layers: Iterable[str] | None = None, GX=None) -> list[Record]:
+    """Assumption 1 per layer at the pair ``(X, Y)`` anchored at ``X`` (module docstring)."""
+    cs = _consts(constants)
+    GX = obj.grad(X) if GX is None else GX
+    GY = obj.grad(Y)
+    rtol = rounding_rtol(obj, X)
+    out = []
+    for k in (layers or obj.layers):
+        norm = obj.layers[k].norm_obj
+        L0, L1, R = cs[k]
+        step = float(norm.norm(Y[k] - X[k]))
+        if step > R * (1 + 1e-12):
+            continue
+        gx = float(norm.dual_norm(GX[k]))
+        gy = float(norm.dual_norm(GY[k]))
+        lhs = float(norm.dual_norm(GX[k] - GY[k]))
+        rhs = (L0 + L1 * gx) * step
+        out.append(Record(label, k, lhs, rhs, rtol * (gx + gy + rhs), step))
+    return out
+
+
+def descent_record(obj: Objective, X, Y, constants, label: str, GX=None,
+                   fX: float | None = None) -> Record | None:
+    """Lemma D at ``(X, Y)``: ``f(Y) - f(X) - <grad f(X), Y - X>`` against the quadratic bound."""
+    cs = _consts(constants)
+    if GX is None or fX is None:
+        fX, GX = obj.value_and_grad(X)
+    fY = obj.value(Y)
+    xp = namespace(*X.values())
+    lin, lin_abs, rhs, steps = 0.0, 0.0, 0.0, []
+    for k, spec in obj.layers.items():
+        D = Y[k] - X[k]
+        L0, L1, R = cs[k]
+        r = float(spec.norm_obj.norm(D))
+        if r > R * (1 + 1e-12):
+            return None
+        steps.append(r)
+        t = float(xp.sum(GX[k] * D))
+        lin += t
+        lin_abs += abs(t)
+        rhs += (L0 + L1 * float(spec.norm_obj.dual_norm(GX[k]))) / 2 * r * r
+    lhs = fY - fX - lin
+    tol = rounding_rtol(obj, X) * (abs(fX) + abs(fY) + lin_abs)
+    return Record(label, "*", lhs, rhs, tol, max(steps))
+
+
+def segment_records(obj: Objective, X, Y, local: LocalConstants, label: str, GX=None) -> list[Record]:
+    """Block bound ``||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j||`` (LocalConstants)."""
+    GX = obj.grad(X) if GX is None else GX
+    GY = obj.grad(Y)
+    rtol = rounding_rtol(obj, X)
+    steps = {k: float(s.norm_obj.norm(Y[k] - X[k])) for k, s in obj.layers.items()}
+    for k, r in steps.items():
+        if r > float(local.radii[k]) * (1 + 1e-12):
+            raise ValueError(f"layer {k!r}: step {r:.4g} leaves the box radius {local.radii[k]:.4g}")
+    bound = local.gradient_bound(steps)
+    out = []
+    for k, spec in obj.layers.items():
+        n = spec.norm_obj
+        lhs = float(n.dual_norm(GX[k] - GY[k]))
+        gx, gy = float(n.dual_norm(GX[k])), float(n.dual_norm(GY[k]))
+        out.append(Record(label, k, lhs, bound[k], rtol * (gx + gy + bound[k]), steps[k]))
+    return out
+
+
+def _random_step(obj: Objective, X, rng, lengths: Mapping[str, float]):
+    xp = namespace(*X.values())
+    out = {}
+    for k, spec in obj.layers.items():
+        t = float(lengths.get(k, 0.0))
+        if t > 0:
+            D = xp.asarray(rng.standard_normal(spec.shape), dtype=X[k].dtype)
+            out[k] = X[k] + t * _unit(spec, D)
+        else:
+            out[k] = X[k]
+    return out
+
+
+def _anchors(obj: Objective, rng, scales, xp, dtype) -> Iterator[tuple[str, dict]]:
+    for s in scales:
+        yield f"scale={s:g}", obj.sample_point(rng, s, xp, dtype)
+    mini = getattr(obj, "minimizer", None)
+    if callable(mini):
+        m = mini(xp, dtype)
+        if m is not None:
+            yield "minimizer", m
+    yield "zero", obj.zeros(xp, dtype)
+
+
+def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3, 1.0, 3.0),
+                 steps=(1e-4, 1e-2, 0.3, 1.0, 3.0), radius: Mapping[str, float] | None = None,
+                 power: bool = True, trajectory_steps: int = 8, xp=np, dtype=None,
+                 one_layer: bool = False) -> Iterator[tuple[str, dict, dict]]:
+    """Yield ``(label, X, Y)`` pairs from the strategies of the module docstring.
+
+    ``radius`` caps the step length per layer (constants with a finite region);
+    ``one_layer=True`` adds pairs that move a single layer (segment form for
+    non-separable objectives).  Points outside the objective's domain are skipped.
+    """
+    names = list(obj.layers)
+    cap = {k: (math.inf if radius is None else float(radius[k])) for k in names}
+
+    def lens(t):
+        return {k: min(t, cap[k]) for k in names}
+
+    for alabel, X in _anchors(obj, rng, scales, xp, dtype):
+        if not _ok(obj, X):
+            continue
+        G = obj.grad(X)
+        for t in steps:
+            for label, Y in (
+                (f"random {alabel} t={t:g}", _random_step(obj, X, rng, lens(t))),
+                (f"lmo {alabel} t={t:g}", lmo_step(obj, X, G, lens(t))),
+                (f"-lmo {alabel} t={t:g}", lmo_step(obj, X, {k: -g for k, g in G.items()}, lens(t))),
+            ):
+                if _ok(obj, Y):
+                    yield label, X, Y
+            if one_layer:
+                for k in names:
+                    Y = lmo_step(obj, X, G, {k: min(t, cap[k])})
+                    if _ok(obj, Y):
+                        yield f"lmo[{k}] {alabel} t={t:g}", X, Y
+        if power and obj.hvp_exact:
+            dirs = {k: power_direction(obj, X, k, rng) for k in names}
+            for t in steps:
+                for sgn in (1.0, -1.0):
+                    Y = {k: X[k] + sgn * min(t, cap[k]) * dirs[k] for k in names}
+                    if _ok(obj, Y):
+                        yield f"power{'+' if sgn > 0 else '-'} {alabel} t={t:g}", X, Y
+                    if one_layer:
+                        for k in names:
+                            Yk = dict(X)
+                            Yk[k] = X[k] + sgn * min(t, cap[k]) * dirs[k]
+                            if _ok(obj, Yk):
+                                yield f"power[{k}] {alabel} t={t:g}", X, Yk
+    # deterministic Gluon trajectory with a fixed radius
+    X = obj.init(rng, xp, dtype)
+    t = min(0.1, min(cap.values()))
+    for i in range(trajectory_steps):
+        if not _ok(obj, X):
+            break
+        G = obj.grad(X)
+        Y = lmo_step(obj, X, G, {k: t for k in names})
+        if not _ok(obj, Y):
+            break
+        yield f"trajectory k={i} t={t:g}", X, Y
+        X = Y
+
+
+def _ok(obj: Objective, X) -> bool:
+    try:
+        obj.check_point(X)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class AttackResult:
+    """All records of an attack; ``max_ratio`` is the measured tightness."""
+
+    smooth: list[Record]
+    descent: list[Record]
+
+    def max_ratio(self, which: str = "smooth", layer: str | None = None) -> float:
+        recs = self.smooth if which == "smooth" else self.descent
+        vals = [r.ratio for r in recs if (layer is None or r.layer == layer) and r.rhs > 0]
+        return max(vals, default=float("nan"))
+
+    def violations(self, which: str = "smooth") -> list[Record]:
+        recs = self.smooth if which == "smooth" else self.descent
+        return [r for r in recs if not r.ok]
+
+    def worst(self, which: str = "smooth") -> Record | None:
+        recs = [r for r in (self.smooth if which == "smooth" else self.descent) if r.rhs > 0]
+        return max(recs, key=lambda r: r.ratio, default=None)
+
+
+def attack(obj: Objective, rng: np.random.Generator, constants=None, **kwargs) -> AttackResult:
+    """Run :func:`attack_pairs` and evaluate Assumption 1 and Lemma D on every pair.
+
+    ``constants`` defaults to ``obj.constants`` (must be a separable objective's).
+    """
+    constants = obj.constants if constants is None else constants
+    if constants is None:
+        raise ValueError(f"{obj.name}: no constants to attack (non-separable: use local constants)")
+    cs = _consts(constants)
+    kwargs.setdefault("radius", {k: v[2] for k, v in cs.items()})
+    smooth, desc = [], []
+    cache_key, cache = None, None
+    for label, X, Y in attack_pairs(obj, rng, **kwargs):
+        if cache_key is not X:
+            cache_key, cache = X, obj.value_and_grad(X)
+        fX, GX = cache
+        smooth.extend(smoothness_records(obj, X, Y, constants, label, GX=GX))
+        d = descent_record(obj, X, Y, constants, label, GX=GX, fX=fX)
+        if d is not None:
+            desc.append(d)
+    return AttackResult(smooth, desc)
+
+
+def literal_assumption_counterexample(obj: Objective, rng: np.random.Generator,
+                                      scale: float = 1.0, step: float = 0.5) -> list[Record]:
+    """Pairs with ``X_i = Y_i`` but other layers moved: Assumption 1's right side is 0.
+
+    For every layer ``i``, move every *other* layer by a random step of norm
+    ``step``; the records have ``rhs = 0`` (for any constants), so any
+    ``lhs > tol`` is a violation of the literal assumption (THEORY.md section 4
+    caveat).  For a separable objective every ``lhs`` is 0 up to rounding.
+    """
+    X = obj.sample_point(rng, scale)
+    GX = obj.grad(X)
+    out = []
+    rtol = rounding_rtol(obj, X)
+    for i in obj.layers:
+        Y = _random_step(obj, X, rng, {k: (0.0 if k == i else step) for k in obj.layers})
+        GY = obj.grad(Y)
+        n = obj.layers[i].norm_obj
+        lhs = float(n.dual_norm(GX[i] - GY[i]))
+        gx, gy = float(n.dual_norm(GX[i])), float(n.dual_norm(GY[i]))
+        out.append(Record(f"layer {i} fixed, others moved by {step:g}", i, lhs, 0.0,
+                          rtol * (gx + gy), 0.0))
+    return out
+
+
+def as_numpy_point(X) -> dict[str, np.ndarray]:
+    return {k: to_numpy(v) for k, v in X.items()}

@@ -1,0 +1,549 @@
+"""The layered-objective protocol, its constants records and input validation.
+
+A **layered point** is a mapping ``name -> array`` (THEORY.md section 1: X =
+(X_1, ..., X_p), one block per layer, PyTorch layout ``(d_out, d_in)``).  The
+order of the layers is the order of :attr:`Objective.layers`; every returned
+gradient is a ``dict`` in that order.  All arrays of one point share one
+Array-API namespace and one real floating dtype; the objective's data are
+moved to that namespace and dtype on first use (cached).
+
+Protocol (:class:`Objective`)
+-----------------------------
+``layers``            ``dict[name, LayerSpec(shape, norm)]``: the block shapes
+                      and the catalogue norm (:func:`gluon_ref.norms.get_norm`)
+                      each block is posed in.
+``value(X)``          ``f(X)`` as a Python float.
+``grad(X)``           ``dict[name, grad_i f(X)]`` in ``X``'s namespace/dtype.
+``value_and_grad(X, batch=None)``
+                      both at once; ``batch`` (finite-sum objectives only) is an
+                      index array selecting the samples of a minibatch, and the
+                      result is the minibatch mean (an unbiased estimate when
+                      the batch is drawn uniformly, see :mod:`.oracles`).
+``hvp(X, V)``         Hessian-vector product ``dict[name, sum_j H_ij V_j]``
+                      (exact where ``hvp_exact`` is True, otherwise a central
+                      difference of gradients, :meth:`Objective.hvp_fd`).
+``constants``         ``dict[name, LayerConstants]`` or ``None``: constants for
+                      Assumption 1 (THEORY.md section 4) that are *proved* in
+                      the class docstring.  ``None`` for non-separable
+                      objectives, for which Assumption 1 read literally cannot
+                      hold (section 4 caveat); those provide
+                      :meth:`Objective.local_constants` instead.
+``separable``         True iff ``f(X) = sum_i f_i(X_i)``.
+``lower_bound``       a proved lower bound of ``inf f`` (or ``None``).
+``optimum``           ``inf f`` when known in closed form (or ``None``).
+``n_samples``         number of samples of a finite-sum objective, else ``None``.
+``init(rng)``         a reproducible starting point (NumPy float64 by default).
+``sample_point(rng, scale)``
+                      a random point for tests, ``scale`` sets its magnitude.
+
+Subclasses implement ``_value_and_grad(xp, X, batch)`` (returning a 0-D array
+and a dict) and optionally ``_hvp(xp, X, V)`` and ``_check_domain(xp, X)``.
+
+Bad input (DESIGN.md, "Conventions"): a point that is not a mapping raises
+``TypeError``; missing or unexpected layers raise ``ValueError`` naming them;
+a wrong shape raises ``ValueError`` naming the layer with the expected and
+actual shapes; integer/complex dtypes raise ``TypeError``; NaN/inf entries and
+points outside an objective's domain raise ``ValueError`` naming the layer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..backend import check_finite, check_float_array, namespace, to_numpy
+from ..norms import Norm, get_norm
+
+__all__ = [
+    "LayerSpec",
+    "LayerConstants",
+    "LocalConstants",
+    "Objective",
+    "norm_comparisons",
+    "to_namespace",
+    "layer_dual_norms",
+]
+
+Point = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Shape of one block and the catalogue norm it is posed in."""
+
+    shape: tuple[int, ...]
+    norm: str
+
+    def __post_init__(self):
+        shape = tuple(int(d) for d in self.shape)
+        if not shape or any(d <= 0 for d in shape):
+            raise ValueError(f"layer shape must be non-empty with positive sizes, got {self.shape}")
+        object.__setattr__(self, "shape", shape)
+        n = get_norm(self.norm)  # raises for unknown names
+        if len(shape) not in n.ndims:
+            raise ValueError(
+                f"norm {self.norm!r} accepts arrays with ndim in {n.ndims}, got shape {shape}"
+            )
+
+    @property
+    def norm_obj(self) -> Norm:
+        """The :class:`~gluon_ref.norms.Norm` of this block."""
+        return get_norm(self.norm)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class LayerConstants:
+    """Constants of Assumption 1 for one layer, with the region where they are proved.
+
+    ``||grad_i f(X) - grad_i f(Y)||_(i)* <= (L0 + L1 ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)``
+    for all ``X, Y`` with ``||X_i - Y_i||_(i) <= radius`` (``radius = inf``:
+    Assumption 1 exactly as in THEORY.md section 4).  Lemma D (section 5)
+    then holds for every step whose blocks have length ``<= radius``.
+
+    ``hessian`` holds the constants of the local (Hessian) form
+    ``||H_ii(Z)[D]||_* <= (L0h + L1h ||grad_i f(Z)||_*) ||D||`` for all ``Z``
+    when it differs from ``(L0, L1)``; the radius form follows from it by
+    Gronwall's inequality (see :func:`gronwall_constants`).
+
+    ``tightness`` is a proved lower bound on ``best constant / claimed``
+    (1.0 = exactly tight, ``2/pi`` for SDP-relaxation bounds), ``note`` says
+    where the derivation is.
+    """
+
+    L0: float
+    L1: float = 0.0
+    radius: float = math.inf
+    hessian: tuple[float, float] | None = None
+    tightness: float = 1.0
+    note: str = ""
+
+    def __post_init__(self):
+        for name in ("L0", "L1"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"constant {name} must be finite and >= 0, got {v}")
+        if not (self.radius > 0):
+            raise ValueError(f"radius must be > 0, got {self.radius}")
+
+    def as_tuple(self) -> tuple[float, float]:
+        """``(L0, L1)``."""
+        return (self.L0, self.L1)
+
+    def scaled(self, factor: float) -> "LayerConstants":
+        """Both constants multiplied by ``factor`` (negative controls use 1/2)."""
+        h = None if self.hessian is None else (self.hessian[0] * factor, self.hessian[1] * factor)
+        return LayerConstants(self.L0 * factor, self.L1 * factor, self.radius, h,
+                              self.tightness, self.note + f" (scaled by {factor})")
+
+    def bound(self, grad_dual_norm: float) -> float:
+        """``L0 + L1 * ||grad_i f(X)||_*``: the effective constant at the anchor."""
+        return self.L0 + self.L1 * grad_dual_norm
+
+
+def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, float]:
+    """Radius-restricted Assumption 1 constants from the Hessian form.
+
+    If ``||H(Z)[D]||_* <= (L0h + L1h ||grad f(Z)||_*) ||D||`` for all ``Z``,
+    then along ``Z_t = X + t D/||D||``, ``u(t) = ||grad f(Z_t)||_*`` satisfies
+    ``u' <= L0h + L1h u``, so ``L0h + L1h u(t) <= (L0h + L1h g) e^{L1h t}`` and
+
+        ||grad f(Y) - grad f(X)||_* <= (L0h + L1h g) (e^{L1h r} - 1)/L1h
+                                    =  (L0h + L1h g) k(r) r,   k(r) = (e^{L1h r}-1)/(L1h r)
+
+    with ``r = ||Y - X||`` (Zhang et al., arXiv 1905.11881, Lemma A.2; Chen et
+    al., arXiv 2303.02854).  ``k`` increases, so for ``r <= radius`` the pair
+    ``(k(radius) L0h, k(radius) L1h)`` is valid.  Generic fallback; the
+    objectives here use sharper closed forms where they have them.
+    """
+    if L1h == 0 or radius == 0:
+        return L0h, L1h
+    if not math.isfinite(radius):
+        raise ValueError("the Gronwall constants need a finite radius when L1 > 0")
+    u = L1h * radius
+    k = math.expm1(u) / u
+    return L0h * k, L1h * k
+
+
+@dataclass(frozen=True)
+class LocalConstants:
+    """Block Lipschitz bounds of the gradient on a box around an anchor.
+
+    For every ``Y`` with ``||Y_j - X_j||_(j) <= radii[j]`` for all ``j``:
+
+        ||grad_i f(Y) - grad_i f(X)||_(i)* <= sum_j h[i, j] ||Y_j - X_j||_(j)     (*)
+
+    which follows from ``||H_ij(Z)[D_j]||_(i)* <= h[i, j] ||D_j||_(j)`` for all
+    ``Z`` in the (convex) box and ``grad f(Y) - grad f(X) = int_0^1 H(Z_t)[D] dt``.
+    Consequences used by the tests (THEORY.md section 4 caveat: the segment
+    form is what the proofs need):
+
+    * one-layer steps (only block ``i`` moves): Assumption 1 along the segment
+      with ``L0_i = h[i, i]``, ``L1_i = 0`` (:meth:`one_layer`);
+    * Lemma D on the box with ``L0_i = h_ii + sum_{j != i} (h_ij + h_ji)/2``
+      (:meth:`descent`), from ``<D, H(Z) D> <= sum_ij h_ij a_i a_j`` and
+      ``a_i a_j <= (a_i^2 + a_j^2)/2`` with ``a_i = ||D_i||``.
+    """
+
+    names: tuple[str, ...]
+    h: np.ndarray
+    radii: Mapping[str, float]
+    note: str = ""
+
+    def one_layer(self) -> dict[str, float]:
+        return {n: float(self.h[i, i]) for i, n in enumerate(self.names)}
+
+    def descent(self) -> dict[str, float]:
+        h = self.h
+        out = {}
+        for i, n in enumerate(self.names):
+            off = sum((h[i, j] + h[j, i]) / 2 for j in range(len(self.names)) if j != i)
+            out[n] = float(h[i, i] + off)
+        return out
+
+    def gradient_bound(self, step_norms: Mapping[str, float]) -> dict[str, float]:
+        """Right side of (*) for given ``||Y_j - X_j||_(j)``."""
+        a = np.array([float(step_norms[n]) for n in self.names])
+        return {n: float(self.h[i] @ a) for i, n in enumerate(self.names)}
+
+    def scaled(self, factor: float) -> "LocalConstants":
+        return LocalConstants(self.names, self.h * factor, self.radii, self.note)
+
+
+# -- norm comparison constants -------------------------------------------------
+
+#: base geometry of each catalogue norm (the scale factor comes from Norm.scale)
+BASE_GEOMETRY = {
+    "frobenius": "fro", "rms": "fro",
+    "linf": "entrymax", "max_entry": "entrymax", "sign": "entrymax",
+    "l1": "l1",
+    "spectral": "spectral", "rms_to_rms": "spectral", "muon_spectral": "spectral",
+    "l2_to_rms": "spectral",
+    "nuclear": "nuclear",
+    "colnorm": "col", "colnorm_normalized": "col", "l1_to_l2": "col",
+    "rownorm": "row", "l2_to_linf": "row",
+}
+
+
+def matrix_view_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(m, n) of the matrix view used by the norms: vectors are (m, 1)."""
+    if len(shape) == 1:
+        return shape[0], 1
+    return shape[0], math.prod(shape[1:])
+
+
+def base_geometry(norm: Norm) -> str:
+    """Base geometry key of a catalogue norm; transposed norms swap col/row."""
+    try:
+        base = BASE_GEOMETRY[norm.name]
+    except KeyError:
+        raise ValueError(
+            f"norm {norm.name!r} has no derived constants here; supported: "
+            f"{', '.join(sorted(BASE_GEOMETRY))}"
+        ) from None
+    if norm.transpose:
+        base = {"col": "row", "row": "col"}.get(base, base)
+    return base
+
+
+def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, float]:
+    """``(kappa, nu)`` with ``||D||_F <= kappa ||D||`` and ``||D||_2 <= nu ||D||``.
+
+    Both are exact suprema (attained), for the base geometries on an m x n view:
+
+    ====================  ===============  ===============  ===========================
+    base norm             kappa (to F)     nu (to spectral)  attained at
+    ====================  ===============  ===============  ===========================
+    Frobenius             1                1                any rank-one D
+    spectral              sqrt(min(m,n))   1                semi-orthogonal D
+    nuclear               1                1                rank-one D
+    entrywise max         sqrt(mn)         sqrt(mn)         all-ones D
+    entrywise l1          1                1                a single entry
+    1->l2 (max col l2)    sqrt(n)          sqrt(n)          u 1^T with ||u|| = 1
+    l2->inf (max row l2)  sqrt(m)          sqrt(m)          1 v^T with ||v|| = 1
+    ====================  ===============  ===============  ===========================
+
+    Proofs: ||D||_F^2 = sum of squared singular values <= rank * sigma_max^2;
+    ||D||_F^2 = sum_j ||D_:j||^2 <= n max_j ||D_:j||^2 and ||D||_2 <= ||D||_F;
+    entrywise, ||D||_2 <= ||D||_F <= sqrt(mn) max|D_ij|; ||D||_2 <= ||D||_F <=
+    ||D||_1 (entrywise); nuclear >= Frobenius >= spectral.  The scaled-norm
+    rule (LMOS.md section 1) divides both by ``c`` for ``||.|| = c ||.||_base``.
+    By LMOS.md section 5 item 7 the duals satisfy ``||G||_* <= kappa ||G||_F``
+    and ``||G||_* <= nu ||G||_nuc``.
+    """
+    n_obj = get_norm(norm)
+    m, n = matrix_view_shape(tuple(shape))
+    base = base_geometry(n_obj)
+    c = n_obj.scale(tuple(shape))
+    kappa, nu = {
+        "fro": (1.0, 1.0),
+        "spectral": (math.sqrt(min(m, n)), 1.0),
+        "nuclear": (1.0, 1.0),
+        "entrymax": (math.sqrt(m * n), math.sqrt(m * n)),
+        "l1": (1.0, 1.0),
+        "col": (math.sqrt(n), math.sqrt(n)),
+        "row": (math.sqrt(m), math.sqrt(m)),
+    }[base]
+    return kappa / c, nu / c
+
+
+# -- points ----------------------------------------------------------------------
+
+def to_namespace(X: Point, xp, dtype=None) -> dict[str, Any]:
+    """Copy a layered point into namespace ``xp`` (and ``dtype``, default float64)."""
+    dtype = xp.float64 if dtype is None else dtype
+    return {k: xp.asarray(to_numpy(v), dtype=dtype) for k, v in X.items()}
+
+
+def layer_dual_norms(obj: "Objective", G: Point) -> dict[str, float]:
+    """``{name: ||G_i||_(i)*}`` as Python floats."""
+    return {k: float(spec.norm_obj.dual_norm(G[k])) for k, spec in obj.layers.items()}
+
+
+class Objective:
+    """Base class of the layered objectives (see the module docstring).
+
+    Subclasses set ``name``, ``layers`` (via :meth:`_set_layers`),
+    ``separable`` and implement ``_value_and_grad``.
+    """
+
+    name: str = "objective"
+    separable: bool = False
+    hvp_exact: bool = False
+    lower_bound: float | None = None
+    optimum: float | None = None
+    n_samples: int | None = None
+    source: str = ""
+
+    def __init__(self):
+        self._layers: dict[str, LayerSpec] = {}
+        self._cache: dict[tuple, Any] = {}
+
+    # -- structure -------------------------------------------------------------
+    def _set_layers(self, layers: Mapping[str, LayerSpec]) -> None:
+        if not layers:
+            raise ValueError("an objective needs at least one layer")
+        for k, spec in layers.items():
+            if not isinstance(k, str) or not k:
+                raise TypeError(f"layer names must be non-empty strings, got {k!r}")
+            if not isinstance(spec, LayerSpec):
+                raise TypeError(f"layer {k!r}: expected a LayerSpec, got {type(spec).__name__}")
+        self._layers = dict(layers)
+
+    @property
+    def layers(self) -> dict[str, LayerSpec]:
+        """``{name: LayerSpec(shape, norm)}`` in layer order."""
+        return dict(self._layers)
+
+    @property
+    def constants(self) -> dict[str, LayerConstants] | None:
+        """Proved Assumption 1 constants per layer, or ``None`` (non-separable)."""
+        return None
+
+    def local_constants(self, X: Point, radii: Mapping[str, float]) -> LocalConstants:
+        """Block bounds ``h`` valid on the box ``||Y_j - X_j|| <= radii[j]`` (see LocalConstants).
+
+        Separable objectives with radius-free constants derive it from the
+        Hessian-form constants: ``h_ii = L0h + L1h * sup_box ||grad_i f||_*``
+        is not available in closed form in general, so the base class only
+        handles ``L1 = 0``; subclasses override.
+        """
+        consts = self.constants
+        if consts is None:
+            raise NotImplementedError(f"{self.name}: no local constants derived")
+        names = tuple(self._layers)
+        self._check_radii(radii)
+        if any(c.L1 != 0 for c in consts.values()):
+            raise NotImplementedError(f"{self.name}: local constants need L1 = 0")
+        h = np.diag([consts[n].L0 for n in names])
+        return LocalConstants(names, h, dict(radii), "separable: h = diag(L0)")
+
+    def _check_radii(self, radii: Mapping[str, float]) -> None:
+        missing = set(self._layers) - set(radii)
+        extra = set(radii) - set(self._layers)
+        if missing or extra:
+            raise ValueError(f"radii: missing layers {sorted(missing)}, unexpected {sorted(extra)}")
+        for k, r in radii.items():
+            if not (math.isfinite(float(r)) and float(r) >= 0):
+                raise ValueError(f"radius of layer {k!r} must be finite and >= 0, got {r}")
+
+    # -- validation ---------------------------------------------------------------
+    def check_point(self, X: Point, what: str = "X") -> tuple[Any, dict[str, Any]]:
+        """Validate a layered point; return ``(xp, ordered dict)``.
+
+        Raises ``TypeError`` (not a mapping, non-array or non-real-floating
+        entries, mixed namespaces) or ``ValueError`` (missing/unexpected layers,
+        wrong shape, mixed dtypes, non-finite entries, outside the domain).
+        """
+        if not isinstance(X, Mapping):
+            raise TypeError(
+                f"{what} must be a mapping layer name -> array with layers "
+                f"{list(self._layers)}, got {type(X).__name__}"
+            )
+        missing = [k for k in self._layers if k not in X]
+        extra = [k for k in X if k not in self._layers]
+        if missing or extra:
+            raise ValueError(
+                f"{what} for objective {self.name!r}: missing layers {missing}, "
+                f"unexpected layers {extra}; expected {list(self._layers)}"
+            )
+        out = {}
+        for k, spec in self._layers.items():
+            a = X[k]
+            check_float_array(a, f"{what}[{k!r}]")
+            if tuple(a.shape) != spec.shape:
+                raise ValueError(
+                    f"{what}[{k!r}] has shape {tuple(a.shape)}; objective {self.name!r} "
+                    f"expects shape {spec.shape} for layer {k!r}"
+                )
+            check_finite(a, f"{what}[{k!r}]")
+            out[k] = a
+        try:
+            xp = namespace(*out.values())
+        except TypeError as exc:
+            raise TypeError(f"{what}: all layers must come from one array library ({exc})") from exc
+        dtypes = {str(a.dtype) for a in out.values()}
+        if len(dtypes) > 1:
+            raise ValueError(f"{what}: layers have mixed dtypes {sorted(dtypes)}; use one dtype")
+        if what == "X":
+            self._check_domain(xp, out)
+        return xp, out
+
+    def _check_domain(self, xp, X: dict[str, Any]) -> None:
+        """Raise ``ValueError`` naming the layer if ``X`` is outside the domain (default: none)."""
+
+    def in_domain(self, X: Point) -> bool:
+        """True iff :meth:`check_point` accepts ``X`` (shape errors still raise)."""
+        try:
+            self.check_point(X)
+        except ValueError as exc:
+            if "outside the domain" in str(exc):
+                return False
+            raise
+        return True
+
+    # -- data movement ----------------------------------------------------------------
+    def _data(self, xp, like, key: str, array: np.ndarray):
+        """``array`` (NumPy, float64) in ``like``'s namespace and dtype, cached."""
+        ck = (id(xp), str(like.dtype), str(getattr(like, "device", "")), key)
+        hit = self._cache.get(ck)
+        if hit is None:
+            hit = xp.asarray(np.asarray(array, dtype=np.float64), dtype=like.dtype)
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[ck] = hit
+        return hit
+
+    def _batch(self, xp, like, batch):
+        """Validate a minibatch index array; return it in ``xp`` (int64) or None."""
+        if batch is None:
+            return None
+        if self.n_samples is None:
+            raise ValueError(f"objective {self.name!r} is not a finite sum; batch must be None")
+        idx = np.asarray(to_numpy(batch))
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"batch must be a non-empty 1-D integer index array, got {idx!r}")
+        if idx.min() < 0 or idx.max() >= self.n_samples:
+            raise ValueError(
+                f"batch indices must lie in [0, {self.n_samples}), got range "
+                f"[{idx.min()}, {idx.max()}]"
+            )
+        return xp.asarray(idx.astype(np.int64), device=getattr(like, "device", None))
+
+    # -- evaluation ---------------------------------------------------------------------
+    def _value_and_grad(self, xp, X: dict[str, Any], batch):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _hvp(self, xp, X, V):
+        raise NotImplementedError
+
+    def value_and_grad(self, X: Point, batch=None) -> tuple[float, dict[str, Any]]:
+        """``(f(X), {name: grad_i f(X)})``; with ``batch``, the minibatch mean over those samples."""
+        xp, Xc = self.check_point(X)
+        b = self._batch(xp, next(iter(Xc.values())), batch)
+        val, g = self._value_and_grad(xp, Xc, b)
+        v = float(val)
+        if not math.isfinite(v):
+            raise ValueError(f"{self.name}: non-finite value at this point (overflow?)")
+        for k, gk in g.items():
+            check_finite(gk, f"grad[{k!r}] of {self.name}")
+        return v, {k: g[k] for k in self._layers}
+
+    def value(self, X: Point, batch=None) -> float:
+        """``f(X)`` as a Python float."""
+        return self.value_and_grad(X, batch)[0]
+
+    def grad(self, X: Point, batch=None) -> dict[str, Any]:
+        """``{name: grad_i f(X)}``."""
+        return self.value_and_grad(X, batch)[1]
+
+    def hvp(self, X: Point, V: Point) -> dict[str, Any]:
+        """Hessian-vector product ``(H V)_i = sum_j H_ij(X) V_j``.
+
+        Exact where ``hvp_exact``; otherwise the central difference
+        :meth:`hvp_fd`.
+        """
+        xp, Xc = self.check_point(X)
+        _, Vc = self.check_point(V, "V")
+        if self.hvp_exact:
+            out = self._hvp(xp, Xc, Vc)
+            return {k: out[k] for k in self._layers}
+        return self.hvp_fd(Xc, Vc)
+
+    def hvp_fd(self, X: Point, V: Point, h: float | None = None) -> dict[str, Any]:
+        """Central difference ``(grad f(X + hV) - grad f(X - hV)) / (2h)``.
+
+        Truncation error ``O(h^2)`` (third derivatives), rounding ``O(eps/h)``;
+        the default ``h = eps^(1/3) * max(1, ||X||_F) / max(||V||_F, tiny)``
+        balances the two (Nocedal & Wright, section 8.1).
+        """
+        xp, Xc = self.check_point(X)
+        _, Vc = self.check_point(V, "V")
+        some = next(iter(Xc.values()))
+        eps = float(xp.finfo(some.dtype).eps)
+        if h is None:
+            xn = math.sqrt(sum(float(xp.sum(a * a)) for a in Xc.values()))
+            vn = math.sqrt(sum(float(xp.sum(a * a)) for a in Vc.values()))
+            if vn == 0:
+                return {k: xp.zeros_like(a) for k, a in Xc.items()}
+            h = eps ** (1 / 3) * max(1.0, xn) / vn
+        gp = self.grad({k: Xc[k] + h * Vc[k] for k in Xc})
+        gm = self.grad({k: Xc[k] - h * Vc[k] for k in Xc})
+        return {k: (gp[k] - gm[k]) / (2 * h) for k in self._layers}
+
+    # -- points -------------------------------------------------------------------------
+    def sample_point(self, rng: np.random.Generator, scale: float = 1.0, xp=np,
+                     dtype=None) -> dict[str, Any]:
+        """Random point: each block ``scale * N(0, 1) / sqrt(fan_in)`` entries (PyTorch-like)."""
+        _check_rng(rng)
+        out = {}
+        for k, spec in self._layers.items():
+            fan_in = matrix_view_shape(spec.shape)[1] if len(spec.shape) > 1 else spec.shape[0]
+            out[k] = scale * rng.standard_normal(spec.shape) / math.sqrt(fan_in)
+        return to_namespace(out, xp, dtype)
+
+    def init(self, rng: np.random.Generator | int = 0, xp=np, dtype=None) -> dict[str, Any]:
+        """Reproducible starting point (default: :meth:`sample_point` with scale 1)."""
+        rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
+        return self.sample_point(rng, 1.0, xp, dtype)
+
+    def zeros(self, xp=np, dtype=None) -> dict[str, Any]:
+        dtype = xp.float64 if dtype is None else dtype
+        return {k: xp.zeros(s.shape, dtype=dtype) for k, s in self._layers.items()}
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}:{s.shape}/{s.norm}" for k, s in self._layers.items())
+        return f"<{type(self).__name__} {self.name!r} [{shapes}]>"
+
+
+def _check_rng(rng) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )

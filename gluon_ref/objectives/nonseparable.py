@@ -1,0 +1,360 @@
+"""Non-separable objectives: deep linear networks, matrix factorization, a tanh MLP.
+
+For these ``grad_i f`` depends on the other layers, so Assumption 1 read
+literally (for all X, Y with only ``||X_i - Y_i||`` on the right) cannot hold
+for any constants (THEORY.md section 4 caveat): take ``Y`` equal to ``X`` in
+block ``i`` but not elsewhere.  ``constants`` is therefore ``None``.  What the
+proofs use is the inequality along a step; :meth:`local_constants` returns
+block bounds ``h`` (see :class:`~.base.LocalConstants`) valid on a box
+``{Y : ||Y_j - X_j||_(j) <= r_j}`` around an anchor, from which the segment
+form (one-layer steps), the all-layer gradient bound and Lemma D follow.
+
+Notation for the derivations: ``kappa_l``, ``nu_l`` are the exact comparison
+constants ``||D||_F <= kappa_l ||D||_(l)``, ``||D||_2 <= nu_l ||D||_(l)``
+(:func:`~.base.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
+||G||_F`` (LMOS.md 5.7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
+r_l``.  Every bound below is a product of these with Frobenius/spectral
+submultiplicativity ``||A B||_F <= ||A||_2 ||B||_F``; they are valid, not tight
+(tests measure the ratio).
+
+Sources: THEORY.md section 4 (caveat) and section 5 (Lemma D); deep linear
+networks: Arora et al., arXiv 1810.02281 (the model, not the bounds);
+reduced-rank regression optimum: Eckart-Young-Mirsky.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import LayerSpec, LocalConstants, Objective, norm_comparisons
+
+__all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]
+
+
+def _prod(vals) -> float:
+    out = 1.0
+    for v in vals:
+        out *= v
+    return out
+
+
+class DeepLinear(Objective):
+    """``f(W) = 1/(2N) ||W_L ... W_1 Z - Y||_F^2`` (a finite sum over the N columns).
+
+    Layers ``W_l`` are ``d_l x d_{l-1}`` (PyTorch layout), ``Z`` is ``d_0 x N``,
+    ``Y`` is ``d_L x N``.  With ``P = W_L...W_1``, ``Sigma = Z Z^T/N``,
+    ``Sigma_yz = Y Z^T/N`` and ``E = P Sigma - Sigma_yz``:
+
+        grad_l f = P_{>l}^T E P_{<l}^T,   P_{>l} = W_L...W_{l+1},  P_{<l} = W_{l-1}...W_1.
+
+    Computed by back-propagation on the (mini)batch; ``hvp`` is exact
+    (forward tangents, then the differentiated backward pass).
+
+    Optimum (reduced-rank regression): with ``r`` the smallest width and
+    ``B = Sigma_yz Sigma^{-1/2}``, ``inf f = tr(Y Y^T)/(2N) - 1/2 sum_{i<=r}
+    sigma_i(B)^2`` (write ``f = 1/2||P Sigma^{1/2} - B||_F^2 + const`` and apply
+    Eckart-Young); attained since any rank-r P factors through width r.
+
+    Local constants on the box (module docstring notation; ``s = ||Sigma||_2``,
+    ``eps = ||E(X)||_F + s ||P(Z) - P(X)||_F`` bound, where
+    ``||P(Z) - P(X)||_F <= sum_k kappa_k r_k prod_{j != k} beta_j`` by telescoping):
+
+        h_ll = kappa_l^2 s prod_{j != l} beta_j^2
+        h_lk = kappa_l ( nu_k eps prod_{j not in {l,k}} beta_j
+                         + kappa_k s prod_{j != l} beta_j prod_{j != k} beta_j )   (k != l)
+
+    from ``H_ll[D] = P_{>l}^T P_{>l} D P_{<l} Sigma P_{<l}^T`` and, for ``k > l``,
+    ``H_lk[D] = dP_{>l}^T E P_{<l}^T + P_{>l}^T dP Sigma P_{<l}^T`` with
+    ``||dP_{>l}||_2 <= nu_k ||D|| prod beta``, ``||dP||_F <= kappa_k ||D|| prod beta``
+    (``k < l`` is the mirror image).
+    """
+
+    hvp_exact = True
+    separable = False
+
+    def __init__(self, widths, Z, Y, norms=None, name: str = "deep_linear"):
+        super().__init__()
+        widths = [int(w) for w in widths]
+        if len(widths) < 3:
+            raise ValueError("widths must list d_0, ..., d_L with L >= 2 layers")
+        Z = np.asarray(Z, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        if Z.shape[0] != widths[0] or Y.shape[0] != widths[-1] or Z.shape[1] != Y.shape[1]:
+            raise ValueError(f"Z must be ({widths[0]}, N) and Y ({widths[-1]}, N); got {Z.shape}, {Y.shape}")
+        L = len(widths) - 1
+        norms = list(norms) if norms is not None else ["rms_to_rms"] * L
+        if len(norms) != L:
+            raise ValueError(f"need {L} norms, got {len(norms)}")
+        self.name = name
+        self.L = L
+        self.widths = widths
+        self.names = [f"W{l + 1}" for l in range(L)]
+        self._set_layers({self.names[l]: LayerSpec((widths[l + 1], widths[l]), norms[l])
+                          for l in range(L)})
+        self.Z, self.Y = Z, Y
+        self.n_samples = Z.shape[1]
+        self.Sigma = Z @ Z.T / Z.shape[1]
+        self.Sigma_yz = Y @ Z.T / Z.shape[1]
+        self.lower_bound = 0.0
+        self.optimum = self._optimum()
+        self.source = "nonseparable.py (DeepLinear); THEORY.md section 4 caveat"
+
+    def _optimum(self) -> float | None:
+        lam, U = np.linalg.eigh(self.Sigma)
+        if lam[0] <= 1e-12 * max(lam[-1], 1e-300):
+            return None
+        inv_sqrt = (U / np.sqrt(lam)) @ U.T
+        B = self.Sigma_yz @ inv_sqrt
+        r = min(self.widths)
+        sv = np.linalg.svd(B, compute_uv=False)
+        c0 = 0.5 * float(np.sum(self.Y * self.Y)) / self.n_samples
+        return max(c0 - 0.5 * float(np.sum(sv[:r] ** 2)), 0.0)
+
+    def _zy(self, xp, like, batch):
+        Z = self._data(xp, like, "Z", self.Z)
+        Y = self._data(xp, like, "Y", self.Y)
+        if batch is not None:
+            Z, Y = xp.take(Z, batch, axis=1), xp.take(Y, batch, axis=1)
+        return Z, Y
+
+    def _forward(self, xp, X, Z):
+        acts = [Z]
+        for n in self.names:
+            acts.append(X[n] @ acts[-1])
+        return acts
+
+    def _value_and_grad(self, xp, X, batch):
+        like = X[self.names[0]]
+        Z, Y = self._zy(xp, like, batch)
+        nb = Z.shape[1]
+        acts = self._forward(xp, X, Z)
+        R = acts[-1] - Y
+        val = 0.5 * xp.sum(R * R) / nb
+        grads = {}
+        B = R
+        for l in range(self.L - 1, -1, -1):
+            n = self.names[l]
+            grads[n] = (B @ xp.matrix_transpose(acts[l])) / nb
+            B = xp.matrix_transpose(X[n]) @ B
+        return val, grads
+
+    def _hvp(self, xp, X, V):
+        like = X[self.names[0]]
+        Z, Y = self._zy(xp, like, None)
+        nb = Z.shape[1]
+        acts = self._forward(xp, X, Z)
+        dacts = [xp.zeros_like(Z)]
+        for l, n in enumerate(self.names):
+            dacts.append(V[n] @ acts[l] + X[n] @ dacts[l])
+        B, dB = acts[-1] - Y, dacts[-1]
+        out = {}
+        for l in range(self.L - 1, -1, -1):
+            n = self.names[l]
+            out[n] = (dB @ xp.matrix_transpose(acts[l]) + B @ xp.matrix_transpose(dacts[l])) / nb
+            WT, VT = xp.matrix_transpose(X[n]), xp.matrix_transpose(V[n])
+            B, dB = WT @ B, VT @ B + WT @ dB
+        return out
+
+    def local_constants(self, X, radii) -> LocalConstants:
+        """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
+        self._check_radii(radii)
+        _, Xc = self.check_point(X)
+        Xn = {k: np.asarray(_np(v), dtype=np.float64) for k, v in Xc.items()}
+        names, L = self.names, self.L
+        kap, nu = zip(*(norm_comparisons(self._layers[n].norm, self._layers[n].shape) for n in names))
+        beta = [float(np.linalg.norm(Xn[n], 2)) + nu[i] * float(radii[n]) for i, n in enumerate(names)]
+        s = float(np.linalg.norm(self.Sigma, 2))
+        P = Xn[names[0]]
+        for n in names[1:]:
+            P = Xn[n] @ P
+        E = P @ self.Sigma - self.Sigma_yz
+        dP = sum(kap[k] * float(radii[names[k]]) * _prod(beta[j] for j in range(L) if j != k)
+                 for k in range(L))
+        eps = float(np.linalg.norm(E)) + s * dP
+        h = np.zeros((L, L))
+        for l in range(L):
+            for k in range(L):
+                if k == l:
+                    h[l, l] = kap[l] ** 2 * s * _prod(beta[j] ** 2 for j in range(L) if j != l)
+                else:
+                    h[l, k] = kap[l] * (
+                        nu[k] * eps * _prod(beta[j] for j in range(L) if j not in (l, k))
+                        + kap[k] * s * _prod(beta[j] for j in range(L) if j != l)
+                        * _prod(beta[j] for j in range(L) if j != k))
+        return LocalConstants(tuple(names), h, dict(radii), "DeepLinear class docstring")
+
+    def sample_point(self, rng, scale: float = 1.0, xp=np, dtype=None):
+        return super().sample_point(rng, scale, xp, dtype)
+
+
+def _np(a):
+    from ..backend import to_numpy
+
+    return to_numpy(a)
+
+
+def matrix_factorization(M=None, rank: int = 3, seed: int = 0, shape=(6, 5),
+                         norms=("rms_to_rms", "rms_to_rms")) -> DeepLinear:
+    """``f(W1, W2) = 1/2 ||W2 W1 - M||_F^2`` with ``W1`` (rank x n), ``W2`` (m x rank).
+
+    Realised as :class:`DeepLinear` with ``Z = sqrt(n) I_n`` and ``Y = sqrt(n) M``
+    (so ``1/(2n) ||(P - M) sqrt(n)||^2 = 1/2 ||P - M||^2``; a minibatch is a subset
+    of columns of M).  ``inf f = 1/2 sum_{i > rank} sigma_i(M)^2`` (Eckart-Young).
+    Default ``M``: Gaussian ``6 x 5`` from ``seed``.
+    """
+    if M is None:
+        M = np.random.default_rng(seed).standard_normal(shape)
+    M = np.asarray(M, dtype=np.float64)
+    m, n = M.shape
+    Z = math.sqrt(n) * np.eye(n)
+    obj = DeepLinear([n, rank, m], Z, math.sqrt(n) * M, norms, name="matrix_factorization")
+    obj.M = M
+    obj.source = "nonseparable.py (matrix factorization as DeepLinear)"
+    return obj
+
+
+def deep_linear(seed: int = 0, widths=(5, 4, 4, 3), n_samples: int = 32, noise: float = 0.1,
+                norms=None) -> DeepLinear:
+    """Deep linear network on Gaussian data with a linear teacher plus ``noise``."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((widths[0], n_samples))
+    T = rng.standard_normal((widths[-1], widths[0])) / math.sqrt(widths[0])
+    Y = T @ Z + noise * rng.standard_normal((widths[-1], n_samples))
+    return DeepLinear(widths, Z, Y, norms)
+
+
+_TANH_CURV = 4.0 / (3.0 * math.sqrt(3.0))  # max |2 tanh(u) sech^2(u)| (at tanh u = 1/sqrt 3)
+
+
+class TanhMLP(Objective):
+    """Two-layer tanh student ``f(W1, W2) = 1/(2N) ||W2 tanh(W1 Z) - Y||_F^2``.
+
+    ``W1``: ``h x d``, ``W2``: ``k x h``, ``Z``: ``d x N``; the teacher is
+    ``Y = W2* tanh(W1* Z)`` with width ``h*``; the optimum is 0 when ``h >= h*``
+    (copy the teacher, pad with zero rows).  Gradients with ``S = tanh(W1 Z)``,
+    ``R = W2 S - Y``:
+
+        grad_W2 = R S^T / N,   grad_W1 = ((W2^T R) * (1 - S^2)) Z^T / N.
+
+    ``hvp`` is exact (forward tangents ``dS = (1 - S^2) * (V1 Z)`` and the
+    derivative of the backward pass, using ``d(1 - S^2) = -2 S dS``).
+
+    Local constants on the box (module docstring notation).  Write ``q1`` for
+    the right-multiplication quadratic constant of ``Sigma = Z Z^T/N`` in W1's
+    norm (:func:`~.quadratics.quadratic_constant`), so ``||D Z||_F^2 <= N q1
+    ||D||^2``; ``sigma_S = sqrt(q*(S_X S_X^T/N)) + nu_2 nu_1 r_1 z_F/sqrt(N)`` with
+    ``S_X = tanh(X_1 Z)``, ``z_F = ||Z||_F``, so ``||D S(W)||_F <= sqrt(N)
+    sigma_S ||D||`` on the box (``|tanh a - tanh b| <= |a - b|``);
+    ``rho >= ||R||_F`` and ``rho_col >= max_s ||R_:s||_2`` on the box from the
+    anchor's residual plus the same perturbation bounds;
+    ``c = max|2 tanh sech^2| = 4/(3 sqrt 3)``.  Each block is bounded through
+    its bilinear form, ``||H_ij D||_* = sup_{||E|| <= 1} <E, H_ij D>``:
+
+        h_11 = q1 (beta_2^2 + c beta_2 rho_col)
+        h_12 = h_21 = sqrt(q1) (beta_2 sigma_S + nu_2 rho / sqrt(N))
+        h_22 = sigma_S^2
+
+    from ``<E, H_11 D> = <W2 (S' * EZ), W2 (S' * DZ)>/N - 2 sum (W2^T R) S S' (DZ)(EZ)/N``
+    (``S' = 1 - S^2``, ``|W2^T R|_max <= beta_2 rho_col``),
+    ``<E, H_12 D> = <S' * EZ, D^T R + W2^T D S>/N`` and ``<E, H_22 D> = <ES, DS>/N``.
+    Valid on the box; the tests measure how tight (typically 0.3-0.9).
+    """
+
+    hvp_exact = True
+    separable = False
+
+    def __init__(self, Z, Y, hidden: int, norms=("rms_to_rms", "rms_to_rms"),
+                 name: str = "tanh_mlp", teacher_width: int | None = None):
+        super().__init__()
+        Z = np.asarray(Z, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        if Z.ndim != 2 or Y.ndim != 2 or Z.shape[1] != Y.shape[1]:
+            raise ValueError(f"Z (d x N) and Y (k x N) must share N; got {Z.shape}, {Y.shape}")
+        self.name = name
+        self._set_layers({"W1": LayerSpec((hidden, Z.shape[0]), norms[0]),
+                          "W2": LayerSpec((Y.shape[0], hidden), norms[1])})
+        self.Z, self.Y = Z, Y
+        self.n_samples = Z.shape[1]
+        self.hidden = hidden
+        self.lower_bound = 0.0
+        self.optimum = 0.0 if (teacher_width is not None and hidden >= teacher_width) else None
+        self.source = "nonseparable.py (TanhMLP teacher-student)"
+
+    def _zy(self, xp, like, batch):
+        Z = self._data(xp, like, "Z", self.Z)
+        Y = self._data(xp, like, "Y", self.Y)
+        if batch is not None:
+            Z, Y = xp.take(Z, batch, axis=1), xp.take(Y, batch, axis=1)
+        return Z, Y
+
+    def _value_and_grad(self, xp, X, batch):
+        W1, W2 = X["W1"], X["W2"]
+        Z, Y = self._zy(xp, W1, batch)
+        nb = Z.shape[1]
+        S = xp.tanh(W1 @ Z)
+        R = W2 @ S - Y
+        val = 0.5 * xp.sum(R * R) / nb
+        g2 = (R @ xp.matrix_transpose(S)) / nb
+        g1 = (((xp.matrix_transpose(W2) @ R) * (1 - S * S)) @ xp.matrix_transpose(Z)) / nb
+        return val, {"W1": g1, "W2": g2}
+
+    def _hvp(self, xp, X, V):
+        W1, W2, V1, V2 = X["W1"], X["W2"], V["W1"], V["W2"]
+        Z, Y = self._zy(xp, W1, None)
+        nb = Z.shape[1]
+        S = xp.tanh(W1 @ Z)
+        Sp = 1 - S * S
+        R = W2 @ S - Y
+        dS = Sp * (V1 @ Z)
+        dR = V2 @ S + W2 @ dS
+        h2 = (dR @ xp.matrix_transpose(S) + R @ xp.matrix_transpose(dS)) / nb
+        W2T = xp.matrix_transpose(W2)
+        G = W2T @ R
+        dG = xp.matrix_transpose(V2) @ R + W2T @ dR
+        h1 = ((dG * Sp - 2 * G * S * dS) @ xp.matrix_transpose(Z)) / nb
+        return {"W1": h1, "W2": h2}
+
+    def local_constants(self, X, radii) -> LocalConstants:
+        """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
+        from .quadratics import quadratic_constant
+
+        self._check_radii(radii)
+        _, Xc = self.check_point(X)
+        W1, W2 = (np.asarray(_np(Xc[k]), dtype=np.float64) for k in ("W1", "W2"))
+        s1, s2 = self._layers["W1"], self._layers["W2"]
+        _, n1 = norm_comparisons(s1.norm, s1.shape)
+        _, n2 = norm_comparisons(s2.norm, s2.shape)
+        r1, r2 = float(radii["W1"]), float(radii["W2"])
+        x1, x2 = float(np.linalg.norm(W1, 2)), float(np.linalg.norm(W2, 2))
+        b1, b2 = x1 + n1 * r1, x2 + n2 * r2
+        N, h = self.n_samples, self.hidden
+        Z, Y = self.Z, self.Y
+        zF = float(np.linalg.norm(Z))
+        zcol = np.linalg.norm(Z, axis=0)
+        q1 = quadratic_constant("right", Z @ Z.T / N, s1.shape, s1.norm).value
+        SX = np.tanh(W1 @ Z)
+        RX = W2 @ SX - Y
+        qS = quadratic_constant("right", SX @ SX.T / N, s2.shape, s2.norm).value
+        sigma_S = math.sqrt(qS) + n2 * n1 * r1 * zF / math.sqrt(N)
+        eta = min(math.sqrt(h * N), b1 * zF)  # >= ||S(W)||_F
+        rho = float(np.linalg.norm(RX)) + n2 * r2 * eta + x2 * n1 * r1 * zF
+        scol = np.minimum(math.sqrt(h), b1 * zcol)  # >= ||S(W)_:s||
+        rho_col = float(np.max(np.linalg.norm(RX, axis=0) + n2 * r2 * scol + x2 * n1 * r1 * zcol))
+        off = math.sqrt(q1) * (b2 * sigma_S + n2 * rho / math.sqrt(N))
+        hm = np.array([[q1 * (b2 * b2 + _TANH_CURV * b2 * rho_col), off],
+                       [off, sigma_S * sigma_S]])
+        return LocalConstants(("W1", "W2"), hm, dict(radii), "TanhMLP class docstring")
+
+
+def tanh_teacher_student(seed: int = 0, d: int = 5, hidden: int = 6, teacher_width: int = 3,
+                         out: int = 2, n_samples: int = 48,
+                         norms=("rms_to_rms", "rms_to_rms")) -> TanhMLP:
+    """Gaussian inputs, a random tanh teacher of width ``teacher_width``; reproducible."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((d, n_samples))
+    T1 = rng.standard_normal((teacher_width, d)) / math.sqrt(d)
+    T2 = rng.standard_normal((out, teacher_width)) / math.sqrt(teacher_width)
+    Y = T2 @ np.tanh(T1 @ Z)
+    return TanhMLP(Z, Y, hidden, norms, teacher_width=teacher_width)
