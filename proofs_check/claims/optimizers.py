@@ -303,8 +303,12 @@ def _theorem1_run(ctx: CheckContext, shrink_L0: float, salt: str, l1_max: float 
         bound = sum(gd[n] ** 2 / (2 * (shrink_L0 * L0[n] + L1[n] * gd[n])) for n in x)
         new, st = opt.step(x, g, st)
         fx, fn = f(x), f(new)
+        # rounding: evaluating f, plus the rounded new iterate (||fl(X+tD) - (X+tD)||_F <= delta_i)
+        delta = {n: 2 * EPS * float(np.linalg.norm(new[n])) for n in x}
+        tol = 64 * EPS * (fx + fn) + sum(w[n] * float(np.linalg.norm(new[n] - C[n])) * delta[n]
+                                         + w[n] * delta[n] ** 2 / 2 for n in x)
         inst.append(Instance(f"k={k}: f(X^k) - f(X^k+1) >= sum g^2/(2(L0 + L1 g))", fx - fn, bound,
-                             ">=", 64 * EPS * (fx + fn)))
+                             ">=", tol))
         x = new
     return inst
 
