@@ -328,3 +328,32 @@ def test_preset_layer_restrictions():
         Scion(assignment="llm", roles={"w": "conv"}).init({"w": np.ones((3, 3))})
     with pytest.raises(ValueError, match="pass lr"):
         Scion(assignment="cnn", constrained=True)
+
+
+def test_role_norm_rules_match_scion_backends():
+    from gluon_ref.optim import ROLE_NORM_RULES
+    from gluon_ref.optim.scion import SCION_NORMS
+
+    for assignment in ("llm", "cnn"):
+        rule = ROLE_NORM_RULES[f"scion_{assignment}"]
+        assert {r: v[1] for r, v in SCION_NORMS[assignment].items()} == rule
+    params = {"tok_embed": np.ones((5, 3)), "h": np.ones((3, 3)), "h.bias": np.ones(3),
+              "lm_head": np.ones((5, 3))}
+    cfg = gluon_config(params, norms=ROLE_NORM_RULES["scion_llm"], stepsizes=0.1)
+    assert [cfg.layers[n].norm.name for n in params] == ["sign", "rms_to_rms", "rms", "sign"]
+
+
+def test_gluon_mvr_rejects_unknown_norm_at_construction():
+    from gluon_ref.optim import GluonMVR
+
+    with pytest.raises(ValueError, match="valid names"):
+        GluonMVR(norms={"hidden": "spectal"})
+
+
+@pytest.mark.parametrize("module", ["gluon", "base"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(f"gluon_ref.optim.{module}"))
+    assert res.attempted > 0 and res.failed == 0

@@ -20,7 +20,7 @@ from .base import OptState, Optimizer, Stateful
 from .baselines import SGD, NormalizedGD, SignSGD
 from .gluon import Gluon, GluonConfig, GluonState, LayerSpec, gluon_config, init, step
 from .lars_lamb import LAMB, LARS
-from .layers import ROLES, default_role, resolve_roles
+from .layers import ROLE_NORM_RULES, ROLES, default_role, resolve_roles
 from .momentum import Momentum
 from .muon import Muon, muon_adjusted_lr
 from .mvr import GluonMVR
@@ -47,7 +47,7 @@ from .stepsizes import (
 __all__ = [
     "Adam", "AdamW", "OptState", "Optimizer", "Stateful", "SGD", "NormalizedGD", "SignSGD",
     "Gluon", "GluonConfig", "GluonState", "LayerSpec", "gluon_config", "init", "step",
-    "LAMB", "LARS", "ROLES", "default_role", "resolve_roles", "Momentum", "Muon",
+    "LAMB", "LARS", "ROLES", "ROLE_NORM_RULES", "default_role", "resolve_roles", "Momentum", "Muon",
     "muon_adjusted_lr", "GluonMVR", "NorMuonCode", "NorMuonPaper", "normuon_code",
     "normuon_paper", "PRESETS", "get_preset", "Scion", "Shampoo", "Sophia", "UBA", "Constant",
     "Cosine", "FromFunction", "StepContext", "StepsizePolicy", "Theorem1Adaptive",

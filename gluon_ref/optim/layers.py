@@ -37,6 +37,7 @@ from ..backend import check_float_array, namespace
 
 __all__ = [
     "ROLES",
+    "ROLE_NORM_RULES",
     "default_role",
     "resolve_roles",
     "as_named",
@@ -48,6 +49,20 @@ __all__ = [
 ]
 
 ROLES = ("hidden", "embedding", "output", "bias", "conv")
+
+#: Role -> catalogue norm rules of THEORY.md section 9 (pass one as ``norms=`` to
+#: :func:`gluon_ref.optim.gluon_config`).  ``scion_llm``: unScion/Gluon for LLMs
+#: (hidden RMS->RMS, tied embedding/output normalized Sign with n = d_in, 1-D BiasRMS);
+#: ``scion_cnn``: unScion/Gluon for CNNs (conv SpectralConv, biases BiasRMS, head
+#: normalized Sign; a 2-D hidden layer gets RMS->RMS); ``muon``: every 2-D layer
+#: Muon-scaled spectral.
+ROLE_NORM_RULES: dict[str, dict[str, str]] = {
+    "scion_llm": {"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms",
+                  "conv": "spectral_conv"},
+    "scion_cnn": {"conv": "spectral_conv", "bias": "rms", "output": "sign", "hidden": "rms_to_rms",
+                  "embedding": "sign"},
+    "muon": {"hidden": "muon_spectral", "embedding": "muon_spectral", "output": "muon_spectral"},
+}
 
 _OUTPUT_KEYS = ("lm_head", "head", "classifier", "unembed", "readout", "output", "logits")
 _EMBED_KEYS = ("embed", "wte", "tok_emb", "token")

@@ -17,6 +17,10 @@ disagreement.  Per 2-D parameter ``p`` with gradient ``g``:
    * ``'match_rms_adamw'``: ``lr_adj = 0.2 lr sqrt(max(A, B))`` (Moonlight,
      arXiv 2502.16982): update RMS 0.2 lr for a full-rank exact ``U V^T``.
 
+Differences from torch: the functional form takes ``params`` in ``init``
+rather than the constructor; Newton-Schulz runs in the input dtype (torch
+runs it in bfloat16; :mod:`gluon_ref.polar` can emulate that).
+
 As a Gluon special case (:meth:`Muon.as_gluon`, THEORY.md sections 3 and 9):
 norm ``muon_spectral`` (``'original'``) or ``spectral`` with radius factor
 ``0.2 sqrt(max(m, n))`` (``'match_rms_adamw'``); momentum ``"nesterov"``

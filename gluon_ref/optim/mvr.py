@@ -46,6 +46,8 @@ class GluonMVR(Optimizer):
     name: str = "gluon_mvr"
 
     def __post_init__(self):
+        for v in (self.norms.values() if isinstance(self.norms, Mapping) else [self.norms]):
+            get_norm(v)  # unknown names raise ValueError listing the valid ones, before any state
         if not callable(self.a):
             check_hyper("a (MVR)", self.a, low_open=True, high=1.0)
         for key, v in (self.lr.items() if isinstance(self.lr, Mapping) else [("lr", self.lr)]):
