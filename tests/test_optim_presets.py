@@ -393,3 +393,17 @@ def test_presets_reject_bad_gradients_before_any_state(make):
     with pytest.raises(ValueError, match="missing layers"):
         opt.step(params, {"tok_embed": np.ones((4, 3))}, s)
     assert s.k == 0 and s.slots == {}
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_presets_keep_float32(name):
+    rng = np.random.default_rng(4)
+    family = "cnn" if name.endswith("cnn") else "llm"
+    if name in ("muon", "normuon_paper", "normuon_code", "shampoo"):
+        family = "mat"
+    shapes = _shapes(family, 3, 4)
+    x = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+    g = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+    opt = get_preset(name, **({"lr": 0.01} if name == "scion_cnn" else {}))
+    x1, _ = opt.step(x, g, opt.init(x))
+    assert all(v.dtype == np.float32 and np.all(np.isfinite(v)) for v in x1.values())

@@ -44,7 +44,7 @@ from typing import Any, Callable, Mapping
 from ..geometry import Spectral
 from ..norms import Norm, get_norm
 from .base import OptState, Optimizer
-from .layers import ROLES, check_hyper, check_params, resolve_roles
+from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
 from .momentum import Momentum
 from .stepsizes import StepContext, StepsizePolicy, as_policy
 
@@ -163,8 +163,6 @@ class Gluon(Optimizer):
     def step(self, params, grads, state: OptState, *, grads_prev=None):
         """One Gluon step; ``grads_prev`` (mapping like ``grads``) only for momentum ``"mvr"``."""
         if grads_prev is not None:
-            from .layers import check_step_inputs
-
             check_step_inputs(params, grads_prev, what="grads_prev")
         elif self.config.momentum.needs_previous_gradient and state.k > 0:
             raise ValueError("momentum 'mvr' needs grads_prev (gradient at the previous iterate "
@@ -172,8 +170,6 @@ class Gluon(Optimizer):
         return super().step(params, grads, state, grads_prev=grads_prev)
 
     def _update(self, params, grads, state, grads_prev=None):
-        from .layers import as_named
-
         prev = as_named(grads_prev)[0] if grads_prev is not None else {}
         mom = self.config.momentum
         old_buf = state.slots.get("momentum", {})

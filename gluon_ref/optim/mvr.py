@@ -17,13 +17,13 @@ step 1 on.  Do not confuse with Muon-MVR1/2 of arXiv 2509.15816.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..norms import get_norm
 from .base import Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import as_named, check_hyper, check_step_inputs, resolve_roles
+from .layers import ROLE_NORM_RULES, as_named, check_hyper, check_step_inputs, resolve_roles
 from .momentum import mvr as mvr_momentum
 
 __all__ = ["GluonMVR"]
@@ -33,12 +33,13 @@ __all__ = ["GluonMVR"]
 class GluonMVR(Optimizer):
     """Gluon-MVR template (module docstring; **uncertain**).
 
-    ``norms``: one catalogue name, or a mapping by layer name or role;
+    ``norms``: one catalogue name, or a mapping by layer name or role (default: the
+    ``scion_llm`` role rule of :data:`~gluon_ref.optim.layers.ROLE_NORM_RULES`);
     ``lr``: the radius ``t`` (one number, or a mapping by layer name or role);
     ``a``: the STORM weight ``a_k`` in (0, 1] (a constant or ``k -> a_k``).
     """
 
-    norms: Any = "rms_to_rms"
+    norms: Any = field(default_factory=lambda: dict(ROLE_NORM_RULES["scion_llm"]))
     lr: Any = 0.01
     a: float | Callable[[int], float] = 0.1
     roles: Mapping[str, str] | None = None
@@ -52,6 +53,17 @@ class GluonMVR(Optimizer):
             check_hyper("a (MVR)", self.a, low_open=True, high=1.0)
         for key, v in (self.lr.items() if isinstance(self.lr, Mapping) else [("lr", self.lr)]):
             check_hyper(f"lr[{key!r}]" if key != "lr" else "lr", v)
+
+    def _check_layers(self, named):
+        roles = resolve_roles({n: tuple(x.shape) for n, x in named.items()}, self.roles)
+        for n, x in named.items():
+            try:
+                norm = get_norm(self._per_layer(self.norms, n, roles[n]))
+            except KeyError:
+                raise ValueError(f"no norm for layer {n!r} (role {roles[n]!r}) in {self.norms!r}") from None
+            if x.ndim not in norm.ndims:
+                raise ValueError(f"layer {n!r} has shape {tuple(x.shape)}; norm {norm.name!r} accepts "
+                                 f"ndim {norm.ndims}")
 
     def _per_layer(self, value, name, role):
         if isinstance(value, Mapping):
