@@ -39,7 +39,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Mapping
 
 from ..geometry import Spectral
 from ..norms import Norm, get_norm

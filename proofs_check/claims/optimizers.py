@@ -17,16 +17,14 @@ import sympy as sp
 from gluon_ref.norms import get_norm
 from gluon_ref.optim import (
     LAMB,
-    Adam,
+    Cosine,
     Gluon,
     Momentum,
-    Muon,
     NorMuonPaper,
     Sophia,
     Theorem1Adaptive,
     gluon_config,
     uba_factor,
-    Cosine,
 )
 from gluon_ref.optim.momentum import scion as scion_momentum
 from gluon_ref.polar import polar_exact
