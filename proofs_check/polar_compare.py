@@ -10,13 +10,19 @@ is not counted as method error):
 * beside each, the scalar model's prediction from the input's singular values
   and the scale ``s`` the run actually used (POLAR.md section 2);
 * the effective input interval ``[sigma_min/s, sigma_max/s]`` (section 2);
-* the median wall time of the method and of the exact SVD polar factor on the
-  same input and dtype (``polar_exact``; float16 factorises in float32).
+* the best-of-``repeats`` wall time (after one warm-up call) of the method and
+  of the exact SVD polar factor on the same input and dtype (``polar_exact``;
+  float16 factorises in float32).
 
 ``status`` is ``"diverged"`` (non-finite iterates), ``"sign flip"`` (some
 ``u_i^T Q v_i < 0``: the run converges to the polar factor of a different
-matrix, POLAR.md section 5.1), ``"converged"`` (``||Q - UV^T||_2 <=
-sqrt(eps)`` of the dtype; bfloat16: ``2^-4``) or ``"not converged"``.
+matrix, POLAR.md section 5.1; in float16/bfloat16 this also happens when
+rounding noise in directions with tiny ``sigma_i/s`` is amplified by the
+slope at zero and lands with the wrong sign), ``"converged"``
+(``||Q - UV^T||_2 <= sqrt(eps)`` of the dtype; bfloat16: ``2^-4``) or
+``"not converged"``.  ``leakage`` is ``Q``'s norm on the null spaces (the
+exact SVD rows of float16/bfloat16 run the float32 SVD on the rounded input:
+no half-precision SVD exists).
 
 NumPy only (a reporting edge, DESIGN.md): the methods run on NumPy arrays.
 """
@@ -25,7 +31,6 @@ from __future__ import annotations
 
 import math
 import platform
-import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Sequence
@@ -133,12 +138,17 @@ class CompareRow:
 
 
 def _timed(fn, repeats: int):
-    out, times = None, []
+    """Run ``fn`` once to warm up, then ``repeats`` times; keep the best (minimum) time.
+
+    The minimum is the usual estimator on a shared machine: load from other
+    processes only ever adds time.
+    """
+    out, times = fn(), []
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
+    return out, min(times)
 
 
 def _status(err2, sign_flips, dtype):

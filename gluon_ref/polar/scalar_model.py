@@ -207,8 +207,10 @@ def fixed_points(poly: Sequence[float]) -> list[FixedPoint]:
 
     ``p(x) = x`` with ``x > 0`` means ``(c_0 - 1) + c_1 y + c_2 y^2 + ... = 0``
     in ``y = x^2``.  (``x = 0`` is always fixed, with multiplier ``c_0``.)
-    Example: cubic NS has 1 (superattracting) and sqrt 3's neighbour
-    structure; Padé's quintic has 1 and sqrt(7/3) (POLAR.md section 5.2).
+    Examples: cubic NS has the single positive fixed point 1 (superattracting,
+    POLAR.md section 5.1); Padé's quintic has 1 (superattracting) and
+    sqrt(7/3) (repelling, section 5.2); Muon's quintic has two repelling
+    ones, about 0.868 and 1.264 (section 6).
     """
     poly = as_polynomial(poly)
     shifted = [poly[0] - 1.0] + list(poly[1:])

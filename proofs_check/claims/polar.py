@@ -19,7 +19,6 @@ from gluon_ref.polar import (
     absorbing_band,
     design_polar_express,
     fixed_points,
-    get_schedule,
     newton_schulz,
     optimal_cubic,
     output_interval,
@@ -30,7 +29,7 @@ from gluon_ref.polar import (
 )
 from gluon_ref.polar.matrices import test_matrix, with_spectrum
 from gluon_ref.polar.polar_express import PUBLISHED_RECIPES
-from gluon_ref.polar.scalar_model import compose, critical_points, odd_derivative, odd_polynomial
+from gluon_ref.polar.scalar_model import compose, odd_derivative, odd_polynomial
 from gluon_ref.polar.schedules import (
     CUBIC,
     PADE_QUINTIC,
@@ -509,6 +508,3 @@ CLAIMS: list[Claim] = [
         latex=r"\phi_6([10^{-3},1])\approx[0.87,1.00],\ \phi_5([10^{-3},1])\approx[0.47,1.15]",
         source=f"{_SRC} 7", status="reported", numeric=_you_numeric, tags=("polar", "you")),
 ]
-
-# silence "imported but unused" for helpers kept for interactive use
-_ = (critical_points, get_schedule)

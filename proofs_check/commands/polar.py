@@ -90,7 +90,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--normalization", choices=["frobenius", "clamp", "none"], default=None,
                    help="override every method's normalisation (default: each method's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--repeats", type=int, default=3, help="timing repeats, median kept (default 3)")
+    p.add_argument("--repeats", type=int, default=3, help="timing repeats after one warm-up, minimum kept (default 3)")
     p.add_argument("--sweep-steps", type=int, default=16,
                    help="error-versus-steps sweep over 0..N-1 steps in float64 (default 16; 0 = off)")
     p.add_argument("--out", default=None, help="directory for polar.json and the PNG figures")
@@ -104,7 +104,7 @@ def _fmt(v, spec=".2e"):
 def format_table(rows) -> list[str]:
     """The printed table, one line per row (times in milliseconds)."""
     head = (f"{'family':13s} {'method':14s} {'T':>3s} {'dtype':8s} {'interval [lo, hi]':19s} "
-            f"{'|Q-UV|_2':>9s} {'model':>9s} {'F/sqrt(r)':>9s} {'orth':>9s} "
+            f"{'|Q-UV|_2':>9s} {'model':>9s} {'F/sqrt(r)':>9s} {'orth':>9s} {'leak':>8s} "
             f"{'out min':>8s} {'out max':>8s} {'t ms':>7s} {'svd ms':>7s} {'ratio':>6s}  status")
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -114,6 +114,7 @@ def format_table(rows) -> list[str]:
         lines.append(
             f"{r.family:13s} {r.method:14s} {r.steps:3d} {r.dtype:8s} {interval:19s} "
             f"{_fmt(r.err2):>9s} {model:>9s} {_fmt(r.errF_rms):>9s} {_fmt(r.orth):>9s} "
+            f"{_fmt(r.leakage, '.1e'):>8s} "
             f"{_fmt(r.out_min, '.4f'):>8s} {_fmt(r.out_max, '.4f'):>8s} "
             f"{_fmt(r.time_s * 1e3, '.3f'):>7s} {_fmt(r.time_svd_s * 1e3, '.3f'):>7s} "
             f"{_fmt(r.time_ratio, '.2f'):>6s}  {r.status}")
@@ -194,8 +195,9 @@ def run(args: argparse.Namespace) -> int:
           f"(float32 rounded to bf16 after every operation).")
     print("Errors in float64 against U_r V_r^T of the input cast to each dtype; 'model' is the "
           "scalar-model prediction of |Q-UV|_2; 'interval' is [sigma_min/s, sigma_max/s]; "
-          "converged means |Q-UV|_2 <= sqrt(eps) (bf16: 2^-4); times are medians of "
-          f"{cfg.repeats} runs.")
+          "'orth' is |Q'Q-I|_2 on the range; 'leak' is |Q| on the null spaces; "
+          "converged means |Q-UV|_2 <= sqrt(eps) (bf16: 2^-4); times are the best of "
+          f"{cfg.repeats} runs after a warm-up.")
     for line in format_table(rows):
         print(line)
     bad = [r for r in rows if r.dtype == "float64" and r.method != "svd"
