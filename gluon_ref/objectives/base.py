@@ -186,9 +186,13 @@ class LocalConstants:
 
     * one-layer steps (only block ``i`` moves): Assumption 1 along the segment
       with ``L0_i = h[i, i]``, ``L1_i = 0`` (:meth:`one_layer`);
-    * Lemma D on the box with ``L0_i = h_ii + sum_{j != i} (h_ij + h_ji)/2``
-      (:meth:`descent`), from ``<D, H(Z) D> <= sum_ij h_ij a_i a_j`` and
-      ``a_i a_j <= (a_i^2 + a_j^2)/2`` with ``a_i = ||D_i||``.
+    * Lemma D on the box with ``L0_i = h_ii + sum_{j != i} s_ij w_ij``
+      (:meth:`descent`), ``s_ij = (h_ij + h_ji)/2``, ``w_ij = sqrt(h_ii/h_jj)``:
+      from ``<D, H(Z) D> <= sum_ij h_ij a_i a_j`` (``a_i = ||D_i||``) and
+      ``2 a_i a_j <= w_ij a_i^2 + a_j^2 / w_ij`` (``w_ji = 1/w_ij``).  This
+      weighting inflates every diagonal entry by the same relative amount
+      ``sum_j s_ij / sqrt(h_ii h_jj)`` and, unlike ``w = 1``, does not change
+      when one layer's norm is rescaled (``w = 1`` if ``h_ii`` or ``h_jj`` is 0).
     """
 
     names: tuple[str, ...]
@@ -201,10 +205,17 @@ class LocalConstants:
 
     def descent(self) -> dict[str, float]:
         h = self.h
+        p = len(self.names)
         out = {}
         for i, n in enumerate(self.names):
-            off = sum((h[i, j] + h[j, i]) / 2 for j in range(len(self.names)) if j != i)
-            out[n] = float(h[i, i] + off)
+            total = float(h[i, i])
+            for j in range(p):
+                if j == i:
+                    continue
+                s = (h[i, j] + h[j, i]) / 2
+                w = math.sqrt(h[i, i] / h[j, j]) if h[i, i] > 0 and h[j, j] > 0 else 1.0
+                total += s * w
+            out[n] = total
         return out
 
     def gradient_bound(self, step_norms: Mapping[str, float]) -> dict[str, float]:

@@ -57,18 +57,27 @@ class DeepLinear(Objective):
     sigma_i(B)^2`` (write ``f = 1/2||P Sigma^{1/2} - B||_F^2 + const`` and apply
     Eckart-Young); attained since any rank-r P factors through width r.
 
-    Local constants on the box (module docstring notation; ``s = ||Sigma||_2``,
-    ``eps = ||E(X)||_F + s ||P(Z) - P(X)||_F`` bound, where
-    ``||P(Z) - P(X)||_F <= sum_k kappa_k r_k prod_{j != k} beta_j`` by telescoping):
+    Local constants on the box, through the bilinear form of the Hessian
+    (module docstring notation).  Along a direction ``D``,
 
-        h_ll = kappa_l^2 s prod_{j != l} beta_j^2
-        h_lk = kappa_l ( nu_k eps prod_{j not in {l,k}} beta_j
-                         + kappa_k s prod_{j != l} beta_j prod_{j != k} beta_j )   (k != l)
+        d^2 f = ||dP Sigma^{1/2}||_F^2 + <E, d^2 P>,   dP = sum_k P_{>k} D_k P_{<k},
 
-    from ``H_ll[D] = P_{>l}^T P_{>l} D P_{<l} Sigma P_{<l}^T`` and, for ``k > l``,
-    ``H_lk[D] = dP_{>l}^T E P_{<l}^T + P_{>l}^T dP Sigma P_{<l}^T`` with
-    ``||dP_{>l}||_2 <= nu_k ||D|| prod beta``, ``||dP||_F <= kappa_k ||D|| prod beta``
-    (``k < l`` is the mirror image).
+    so ``<E_l, H_lk D_k> = <P_{>l} E_l P_{<l} Sigma^{1/2}, P_{>k} D_k P_{<k} Sigma^{1/2}>
+    + <E, P_{>l} E_l P_{(k,l)} D_k P_{<k}>`` (for ``l > k``; mirror image otherwise).  With
+
+        g_l >= sup_box sup_{||D||_(l) <= 1} ||P_{>l} D P_{<l} Sigma^{1/2}||_F,
+        eps >= sup_box ||E||_F,
+
+    the blocks are bounded by ``h_ll = g_l^2`` and
+    ``h_lk = g_l g_k + eps min(kappa_l nu_k, nu_l kappa_k) prod_{j not in {l,k}} beta_j``.
+    ``g_l`` is its anchor value plus the box perturbation: at the anchor
+    ``g_l(X)^2 = max <D, A^T A D B B^T>`` (``A = P_{>l}``, ``B = P_{<l} Sigma^{1/2}``),
+    bounded by ``min(||A||_2^2 q*_right(B B^T), ||B||_2^2 q*_left(A^T A))`` with the
+    quadratic constants of :mod:`.quadratics`; on the box
+    ``||A(W) - A(X)||_2 <= prod_{j>l} beta_j - prod_{j>l} ||X_j||_2`` (product
+    expansion), likewise for ``B``, so ``g_l <= g_l(X) + kappa_l (dA_l ||B||_box
+    + ||A(X)||_2 dB_l)``.  ``eps = ||E(X)||_F + s sum_k kappa_k r_k prod_{j != k} beta_j``
+    with ``s = ||Sigma||_2`` (telescoping ``P(W) - P(X)``).
     """
 
     hvp_exact = True
@@ -159,13 +168,20 @@ class DeepLinear(Objective):
 
     def local_constants(self, X, radii) -> LocalConstants:
         """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
+        from .quadratics import quadratic_constant
+
         self._check_radii(radii)
         _, Xc = self.check_point(X)
         Xn = {k: np.asarray(_np(v), dtype=np.float64) for k, v in Xc.items()}
         names, L = self.names, self.L
-        kap, nu = zip(*(norm_comparisons(self._layers[n].norm, self._layers[n].shape) for n in names))
-        beta = [float(np.linalg.norm(Xn[n], 2)) + nu[i] * float(radii[n]) for i, n in enumerate(names)]
+        specs = [self._layers[n] for n in names]
+        kap, nu = zip(*(norm_comparisons(sp.norm, sp.shape) for sp in specs))
+        x = [float(np.linalg.norm(Xn[n], 2)) for n in names]
+        delta = [nu[i] * float(radii[n]) for i, n in enumerate(names)]
+        beta = [x[i] + delta[i] for i in range(L)]
         s = float(np.linalg.norm(self.Sigma, 2))
+        lam, U = np.linalg.eigh(self.Sigma)
+        sig_half = (U * np.sqrt(np.clip(lam, 0, None))) @ U.T
         P = Xn[names[0]]
         for n in names[1:]:
             P = Xn[n] @ P
@@ -173,16 +189,31 @@ class DeepLinear(Objective):
         dP = sum(kap[k] * float(radii[names[k]]) * _prod(beta[j] for j in range(L) if j != k)
                  for k in range(L))
         eps = float(np.linalg.norm(E)) + s * dP
+        g = []
+        for l in range(L):
+            A = np.eye(self.widths[-1])
+            for j in range(L - 1, l, -1):
+                A = A @ Xn[names[j]]
+            B = np.eye(self.widths[0])
+            for j in range(l):
+                B = Xn[names[j]] @ B
+            B = B @ sig_half
+            a2 = float(np.linalg.norm(A, 2))
+            b2 = float(np.linalg.norm(B, 2))
+            g0_sq = min(a2 * a2 * quadratic_constant("right", B @ B.T, specs[l].shape, specs[l].norm).value,
+                        b2 * b2 * quadratic_constant("left", A.T @ A, specs[l].shape, specs[l].norm).value)
+            dA = _prod(beta[j] for j in range(l + 1, L)) - _prod(x[j] for j in range(l + 1, L))
+            dB = (_prod(beta[j] for j in range(l)) - _prod(x[j] for j in range(l))) * math.sqrt(s)
+            b_box = _prod(beta[j] for j in range(l)) * math.sqrt(s)
+            g.append(math.sqrt(max(g0_sq, 0.0)) + kap[l] * (dA * b_box + a2 * dB))
         h = np.zeros((L, L))
         for l in range(L):
             for k in range(L):
                 if k == l:
-                    h[l, l] = kap[l] ** 2 * s * _prod(beta[j] ** 2 for j in range(L) if j != l)
+                    h[l, l] = g[l] ** 2
                 else:
-                    h[l, k] = kap[l] * (
-                        nu[k] * eps * _prod(beta[j] for j in range(L) if j not in (l, k))
-                        + kap[k] * s * _prod(beta[j] for j in range(L) if j != l)
-                        * _prod(beta[j] for j in range(L) if j != k))
+                    h[l, k] = g[l] * g[k] + eps * min(kap[l] * nu[k], nu[l] * kap[k]) * _prod(
+                        beta[j] for j in range(L) if j not in (l, k))
         return LocalConstants(tuple(names), h, dict(radii), "DeepLinear class docstring")
 
     def sample_point(self, rng, scale: float = 1.0, xp=np, dtype=None):
@@ -252,13 +283,21 @@ class TanhMLP(Objective):
     ``c = max|2 tanh sech^2| = 4/(3 sqrt 3)``.  Each block is bounded through
     its bilinear form, ``||H_ij D||_* = sup_{||E|| <= 1} <E, H_ij D>``:
 
-        h_11 = q1 (beta_2^2 + c beta_2 rho_col)
-        h_12 = h_21 = sqrt(q1) (beta_2 sigma_S + nu_2 rho / sqrt(N))
+        h_11 = q1 (beta_2^2 + C)
+        h_12 = h_21 = sqrt(q1) beta_2 sigma_S + min(sqrt(q1/N) nu_2 rho,
+                      nu_2 [min(kappa_1 ||M||_F, nu_1 ||M||_nuc) + sqrt(q1/N) (drho + s_max^2 rho)])
         h_22 = sigma_S^2
 
     from ``<E, H_11 D> = <W2 (S' * EZ), W2 (S' * DZ)>/N - 2 sum (W2^T R) S S' (DZ)(EZ)/N``
-    (``S' = 1 - S^2``, ``|W2^T R|_max <= beta_2 rho_col``),
+    (``S' = 1 - S^2``), where ``C >= max_{h,s} |(W2^T R)_hs| |2 S_hs S'_hs|`` on the
+    box: ``|(W2^T R)_hs| <= ||(W2)_:h|| ||R_:s||`` with ``||(W2)_:h|| <= ||(X2)_:h|| + nu_2 r_2``
+    and ``||R_:s||`` bounded by ``rho_col``'s per-column terms, and ``|2 tanh u sech^2 u|
+    <= min(c, 2|u|)`` with ``|u_hs| <= |(X1 Z)_hs| + nu_1 r_1 ||z_s||``,
     ``<E, H_12 D> = <S' * EZ, D^T R + W2^T D S>/N`` and ``<E, H_22 D> = <ES, DS>/N``.
+    In ``H_12`` the residual term is split as ``S' = 1 - S^2`` and ``R = R_X + dR``:
+    ``<EZ, D^T R_X>/N = <E, D^T M>`` with ``M = R_X Z^T/N`` (bounded by
+    ``||D^T M||_* <= min(kappa_1 ||D^T M||_F, nu_1 ||D^T M||_nuc)``), the rest by
+    ``||dR||_F <= drho = nu_2 r_2 eta + ||X_2||_2 nu_1 r_1 z_F`` and ``|S| <= s_max``.
     Valid on the box; the tests measure how tight (typically 0.3-0.9).
     """
 
@@ -341,9 +380,20 @@ class TanhMLP(Objective):
         eta = min(math.sqrt(h * N), b1 * zF)  # >= ||S(W)||_F
         rho = float(np.linalg.norm(RX)) + n2 * r2 * eta + x2 * n1 * r1 * zF
         scol = np.minimum(math.sqrt(h), b1 * zcol)  # >= ||S(W)_:s||
-        rho_col = float(np.max(np.linalg.norm(RX, axis=0) + n2 * r2 * scol + x2 * n1 * r1 * zcol))
-        off = math.sqrt(q1) * (b2 * sigma_S + n2 * rho / math.sqrt(N))
-        hm = np.array([[q1 * (b2 * b2 + _TANH_CURV * b2 * rho_col), off],
+        rcol = np.linalg.norm(RX, axis=0) + n2 * r2 * scol + x2 * n1 * r1 * zcol  # >= ||R_:s||
+        w2col = np.linalg.norm(W2, axis=0) + n2 * r2  # >= ||(W2)_:h|| on the box
+        umax = np.abs(W1 @ Z) + n1 * r1 * zcol[None, :]  # >= |u_hs| on the box
+        curv = np.minimum(_TANH_CURV, 2 * umax)
+        C = float(np.max(w2col[:, None] * rcol[None, :] * curv))
+        k1, _ = norm_comparisons(s1.norm, s1.shape)
+        M = RX @ Z.T / N
+        drho = n2 * r2 * eta + x2 * n1 * r1 * zF
+        s_max = min(1.0, float(umax.max()))
+        resid = min(math.sqrt(q1 / N) * n2 * rho,  # |S'| <= 1 and ||R||_F <= rho
+                    n2 * (min(k1 * float(np.linalg.norm(M)), n1 * float(np.linalg.norm(M, "nuc")))
+                          + math.sqrt(q1 / N) * (drho + s_max * s_max * rho)))
+        off = math.sqrt(q1) * b2 * sigma_S + resid
+        hm = np.array([[q1 * (b2 * b2 + C), off],
                        [off, sigma_S * sigma_S]])
         return LocalConstants(("W1", "W2"), hm, dict(radii), "TanhMLP class docstring")
 
