@@ -73,8 +73,15 @@ class Instance:
 
     @property
     def tightness(self) -> float:
-        """Measured side over bound, |lhs| / |rhs| (1 = tight); nan when rhs = 0."""
-        return abs(self.lhs) / abs(self.rhs) if self.rhs != 0 else float("nan")
+        """How close an inequality between non-negative quantities is to equality, in [0, 1]
+        when it holds: ``lhs/rhs`` for '<=' and ``rhs/lhs`` for '>=' (1 = tight, 1e-2 = loose
+        by two orders).  nan for identities ('==') and for sides of mixed or negative sign,
+        where a ratio says nothing, and when the larger side is within the rounding allowance
+        ``tol`` (a ratio of rounding errors)."""
+        small, big = (self.lhs, self.rhs) if self.relation == "<=" else (self.rhs, self.lhs)
+        if self.relation == "==" or small < 0 or big <= max(self.tol, 0.0):
+            return float("nan")
+        return small / big
 
 
 @dataclass(frozen=True)
