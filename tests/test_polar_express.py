@@ -241,5 +241,4 @@ def test_remez_bad_input():
         remez_odd(0.0, 1.0, 5)
     with pytest.raises(ValueError, match="0 < l"):
         optimal_cubic(1.0, 0.5)
-    # unused helper kept importable
-    assert critical_points((1.0,)) == []
+    assert critical_points((1.0,)) == []      # a linear map has no critical point

@@ -28,7 +28,6 @@ from gluon_ref.polar import (
     newton_schulz,
     normalize_input,
     polar_errors,
-    polar_exact,
     register_orthogonalizer,
     round_to_bfloat16,
 )

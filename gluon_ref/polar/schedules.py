@@ -49,7 +49,7 @@ from .iterations import (
     newton_schulz,
     normalize_input,
 )
-from .polar_express import apply_safety, design_polar_express, newton_schulz_polynomial
+from .polar_express import apply_safety, design_polar_express
 from .scalar_model import (
     Polynomial,
     ScalarPrediction,
