@@ -153,6 +153,9 @@ def test_predict_matches_closed_form_metrics():
     assert pr.frobenius_error == pytest.approx(np.sqrt(np.sum((1 - phi) ** 2)), rel=4 * EPS)
     assert pr.orthogonality_error == pytest.approx(np.max(np.abs(phi**2 - 1)), rel=4 * EPS)
     assert pr.input_interval == (0.1 / 2.5, 2.0 / 2.5)
+    assert math.isnan(pr.output_rms)
+    assert predict([CUBIC] * 2, sigma, s, (4, 3)).output_rms == pytest.approx(
+        np.sqrt(np.sum(phi**2) / 12), rel=4 * EPS)
     # the error identity 1 - p(x) = (1-x)^2 (2+x)/2 checked for one step
     one = predict([CUBIC], sigma, s)
     x = sigma / s

@@ -294,15 +294,18 @@ class ScalarPrediction:
     output_max: float
     sign_flips: int
     input_interval: tuple[float, float]
+    output_rms: float = math.nan
 
 
-def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float) -> ScalarPrediction:
+def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float,
+            shape: tuple[int, int] | None = None) -> ScalarPrediction:
     """Predict the metrics of a schedule on a matrix with range singular values ``sigma``.
 
     ``x_i = sigma_i / scale`` (``scale = s`` of the normalisation, POLAR.md
     section 4); then ``phi = phi_T(x)`` and the metrics of the section 2
     table.  ``frobenius_error`` is ``sqrt(sum (1 - phi_i)^2)`` (not divided by
-    ``sqrt(r)``).  Computed in float64 NumPy (a reporting edge).
+    ``sqrt(r)``); with ``shape = (m, n)`` also the output RMS
+    ``sqrt(sum phi_i^2 / (m n))``.  Computed in float64 NumPy (a reporting edge).
     """
     x = np.asarray(sigma, dtype=np.float64) / float(scale)
     if x.ndim != 1 or x.size == 0:
@@ -317,4 +320,6 @@ def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float) -> Sc
         output_max=float(np.max(np.abs(phi))),
         sign_flips=int(np.sum(phi < 0)),
         input_interval=(float(np.min(x)), float(np.max(x))),
+        output_rms=(float(np.sqrt(np.sum(phi * phi) / (shape[0] * shape[1])))
+                    if shape is not None else math.nan),
     )

@@ -190,9 +190,10 @@ class Schedule:
 
         return compose(self.polynomials, x)
 
-    def predict(self, sigma: Any, scale: float) -> ScalarPrediction:
+    def predict(self, sigma: Any, scale: float,
+                shape: tuple[int, int] | None = None) -> ScalarPrediction:
         """Scalar-model metrics for range singular values ``sigma`` and scale ``s``."""
-        return predict(self.polynomials, sigma, scale)
+        return predict(self.polynomials, sigma, scale, shape)
 
     def output_interval(self, lo: float, hi: float) -> tuple[float, float]:
         """Exact ``phi_T([lo, hi])`` (signed output singular values)."""
