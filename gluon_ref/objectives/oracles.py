@@ -138,10 +138,12 @@ class NoiseSample:
 class NoiseOracle:
     """Exact (or base-oracle) gradient plus zero-mean noise of prescribed variance.
 
-    ``variance_norm="dual"`` (reading (a)): ``xi_i = sigma_i * r_i * U_i / ||U_i||_(i)*``
-    with ``U_i`` standard Gaussian and ``r_i ~ N(0, 1)`` independent, so
-    ``||xi_i||_(i)* = sigma_i |r_i|``: ``E xi_i = 0`` (``r_i`` is symmetric and
-    independent of ``U_i``) and ``E ||xi_i||_(i)*^2 = sigma_i^2`` exactly.
+    ``variance_norm="dual"`` (reading (a)): ``xi_i = sigma_i (||U_i||_F / sqrt(d_i)) U_i / ||U_i||_(i)*``
+    with ``U_i`` a standard Gaussian of the layer's shape (``d_i`` entries): a
+    Gaussian direction rescaled so that ``||xi_i||_(i)* = sigma_i ||U_i||_F /
+    sqrt(d_i)``, i.e. ``||xi_i||_*^2 ~ sigma_i^2 chi^2_{d_i} / d_i``.  Hence
+    ``E ||xi_i||_(i)*^2 = sigma_i^2`` exactly, ``Var ||xi_i||_*^2 = 2 sigma_i^4 / d_i``,
+    and ``E xi_i = 0`` because ``xi_i`` is an odd function of the symmetric ``U_i``.
 
     ``variance_norm="euclidean"`` (reading (b)): with a scalar ``sigma``,
     ``xi = sigma / sqrt(d) * U`` over all ``d`` coordinates of all layers, so
@@ -197,9 +199,9 @@ class NoiseOracle:
         if self.variance_norm == "dual":
             for k, spec in layers.items():
                 U = rng.standard_normal(spec.shape)
-                r = rng.standard_normal()
                 dn = float(spec.norm_obj.dual_norm(U))
-                noise[k] = (self.sigma[k] * r / dn) * U
+                fro = float(np.sqrt(np.sum(U * U)))
+                noise[k] = (self.sigma[k] * fro / (math.sqrt(spec.size) * dn)) * U
         elif self.global_sigma is not None:
             d = sum(spec.size for spec in layers.values())
             for k, spec in layers.items():
