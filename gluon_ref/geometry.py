@@ -147,6 +147,15 @@ class Spectral(Geometry):
     is the exact polar factor from the SVD.  Norm values always use exact
     singular values, so an approximate orthogonalizer affects only the
     maximiser.  The dual maximiser is ``u_1 v_1^T`` (top singular pair).
+
+    The orthogonalizer receives ``G / max|G_ij|`` (the catalogue's guard
+    against overflow and underflow, see :mod:`gluon_ref.norms`).  Exact and
+    scale-invariant methods are unaffected; for a Newton–Schulz schedule with
+    ``s = ||X||_F + eps`` the ``eps`` then acts relative to ``max|G_ij|``, so
+    for gradients with ``||G||_F`` near ``eps`` the result is the normalised
+    iteration rather than reference Muon's damped one.  Call
+    :func:`gluon_ref.polar.newton_schulz` directly for bit-level parity with a
+    reference implementation.
     """
 
     orthogonalizer: Callable[[Any], Any] = _exact_polar_unchecked

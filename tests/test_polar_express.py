@@ -26,10 +26,10 @@ from gluon_ref.polar.schedules import CUBIC, PADE_QUINTIC, PADE_SEPTIC
 
 EPS = float(np.finfo(np.float64).eps)
 
-# Published coefficient lists, used only as expected values.  They are the paper's raw list
-# (arXiv 2505.16932 code, before its run-time division by 1.01) and modded-nanogpt's 5-step
-# list.  They were written down from memory; the designer reproduces every one of the early
-# triples to a few units in the 15th digit, which rules out a misremembered digit.
+# Published coefficient lists, used only as expected values: the paper's raw list (Algorithm 1
+# of arXiv 2505.16932, before its run-time division by 1.01) and modded-nanogpt's 5-step list.
+# Both were checked digit for digit against public copies (the paper's code listing; the
+# modded-nanogpt list as reproduced in several public training scripts) on 2026-11-22.
 PAPER_RAW = (
     (8.28721201814563, -23.595886519098837, 17.300387312530933),
     (4.107059111542203, -2.9478499167379106, 0.5448431082926601),
