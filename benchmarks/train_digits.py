@@ -27,7 +27,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
 
 from gluon_ref.objectives import DigitsMLP, MinibatchOracle
 from gluon_ref.optim import AdamW, Muon, Scion
@@ -51,7 +50,7 @@ class Grouped:
         return new_p, new_s
 
 
-def optimizers(steps: int):
+def optimizers():
     weights, biases = ["W1", "W2"], ["b1", "b2"]
     return {
         "adamw": AdamW(lr=3e-3, weight_decay=0.0),
@@ -88,7 +87,7 @@ def main(argv=None) -> int:
 
     model = DigitsMLP(hidden=args.hidden, seed=args.seed)
     rows = []
-    for name, opt in optimizers(args.steps).items():
+    for name, opt in optimizers().items():
         X, wall = train(model, opt, args.steps, args.batch, args.seed)
         rows.append((name, model.value(X), model.accuracy(X, "train"), model.accuracy(X, "test"), wall))
     base = rows[0][4]

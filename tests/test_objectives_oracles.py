@@ -15,7 +15,6 @@ import math
 import numpy as np
 import pytest
 
-from gluon_ref.norms import get_norm
 from gluon_ref.objectives import (MinibatchOracle, NoiseOracle, least_squares_objective,
                                   minibatch_variance, quadratic_zoo, separable_quadratic,
                                   to_namespace)
@@ -246,4 +245,3 @@ def test_oracle_bad_input(small):
         NoiseOracle(small, {"w1": -1.0, "w2": 1.0, "w3": 1.0}, "dual")
     with pytest.raises(TypeError, match="Objective"):
         NoiseOracle(object(), 1.0)
-    _ = get_norm  # catalogue imported for the dual norms above

@@ -41,7 +41,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ..backend import namespace, to_numpy
+from ..backend import namespace
 from .base import LayerConstants, LocalConstants, Objective
 
 __all__ = [
@@ -74,12 +74,14 @@ class Record:
 
     @property
     def ratio(self) -> float:
+        """``lhs / rhs`` (measured tightness; ``inf`` if ``rhs = 0 < lhs - tol``)."""
         if self.rhs > 0:
             return self.lhs / self.rhs
         return math.inf if self.lhs > self.tol else 0.0
 
     @property
     def ok(self) -> bool:
+        """``lhs <= rhs + tol``."""
         return bool(self.lhs <= self.rhs + self.tol)
 
 
@@ -300,7 +302,7 @@ def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3,
     names = list(obj.layers)
     cap = {k: (math.inf if radius is None else float(radius[k])) for k in names}
 
-    def lens(t):
+    def lens(t):  # step length per layer, capped by the constants' radius
         return {k: min(t, cap[k]) for k in names}
 
     for alabel, X in _anchors(obj, rng, scales, xp, dtype):
@@ -363,6 +365,7 @@ class AttackResult:
     descent: list[Record]
 
     def max_ratio(self, which: str = "smooth", layer: str | None = None) -> float:
+        """Largest ``lhs/rhs`` over records with ``rhs > 0`` (optionally one layer)."""
         recs = self.smooth if which == "smooth" else self.descent
         vals = [r.ratio for r in recs if (layer is None or r.layer == layer) and r.rhs > 0]
         return max(vals, default=float("nan"))
@@ -378,6 +381,7 @@ class AttackResult:
         return [r for r in recs if not (r.lhs <= factor * r.rhs + r.tol)]
 
     def worst(self, which: str = "smooth") -> Record | None:
+        """The record with the largest ratio."""
         recs = [r for r in (self.smooth if which == "smooth" else self.descent) if r.rhs > 0]
         return max(recs, key=lambda r: r.ratio, default=None)
 
@@ -428,6 +432,3 @@ def literal_assumption_counterexample(obj: Objective, rng: np.random.Generator,
                           rtol * (gx + gy), 0.0))
     return out
 
-
-def as_numpy_point(X) -> dict[str, np.ndarray]:
-    return {k: to_numpy(v) for k, v in X.items()}

@@ -49,7 +49,7 @@ points outside an objective's domain raise ``ValueError`` naming the layer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -95,6 +95,7 @@ class LayerSpec:
 
     @property
     def size(self) -> int:
+        """Number of entries."""
         return math.prod(self.shape)
 
 
@@ -201,9 +202,11 @@ class LocalConstants:
     note: str = ""
 
     def one_layer(self) -> dict[str, float]:
+        """``{i: h_ii}``: segment-form ``L0_i`` for steps that move layer ``i`` only."""
         return {n: float(self.h[i, i]) for i, n in enumerate(self.names)}
 
     def descent(self) -> dict[str, float]:
+        """Lemma D constants on the box (class docstring, weighted ``2ab`` bound)."""
         h = self.h
         p = len(self.names)
         out = {}
@@ -224,6 +227,7 @@ class LocalConstants:
         return {n: float(self.h[i] @ a) for i, n in enumerate(self.names)}
 
     def scaled(self, factor: float) -> "LocalConstants":
+        """``h`` multiplied by ``factor`` (negative controls)."""
         return LocalConstants(self.names, self.h * factor, self.radii, self.note)
 
 
@@ -545,6 +549,7 @@ class Objective:
         return self.sample_point(rng, 1.0, xp, dtype)
 
     def zeros(self, xp=np, dtype=None) -> dict[str, Any]:
+        """The all-zero point in ``xp`` (float64 by default)."""
         dtype = xp.float64 if dtype is None else dtype
         return {k: xp.zeros(s.shape, dtype=dtype) for k, s in self._layers.items()}
 

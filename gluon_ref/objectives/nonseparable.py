@@ -216,9 +216,6 @@ class DeepLinear(Objective):
                         beta[j] for j in range(L) if j not in (l, k))
         return LocalConstants(tuple(names), h, dict(radii), "DeepLinear class docstring")
 
-    def sample_point(self, rng, scale: float = 1.0, xp=np, dtype=None):
-        return super().sample_point(rng, scale, xp, dtype)
-
 
 def _np(a):
     from ..backend import to_numpy

@@ -88,10 +88,12 @@ class MinibatchOracle:
         return np.sort(idx).astype(np.int64)
 
     def value_and_grad(self, X, sample=None):
+        """Minibatch mean ``(f_B(X), grad f_B(X))`` at ``sample`` (drawn if ``None``)."""
         sample = self.draw() if sample is None else sample
         return self.objective.value_and_grad(X, batch=sample)
 
     def grad(self, X, sample=None) -> dict[str, Any]:
+        """Minibatch gradient at ``sample`` (drawn if ``None``)."""
         return self.value_and_grad(X, sample)[1]
 
     def __call__(self, X) -> dict[str, Any]:
@@ -186,6 +188,7 @@ class NoiseOracle:
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
+        """Restart the noise sequence (and the base oracle's) from ``seed`` or the original seed."""
         if seed is not None:
             self.seed = _check_seed(seed)
         self._rng = np.random.default_rng(self.seed)
@@ -193,6 +196,7 @@ class NoiseOracle:
             self.base.reset()
 
     def draw(self) -> NoiseSample:
+        """Next noise sample (class docstring), with the base oracle's sample if any."""
         rng = self._rng
         layers = self.objective.layers
         noise = {}
@@ -213,6 +217,7 @@ class NoiseOracle:
         return NoiseSample(noise, base)
 
     def value_and_grad(self, X, sample: NoiseSample | None = None):
+        """``(value, gradient + noise)``; the value is the (base) objective's, without noise."""
         sample = self.draw() if sample is None else sample
         if self.base is not None:
             val, g = self.base.value_and_grad(X, sample.base)
@@ -225,6 +230,7 @@ class NoiseOracle:
         return val, out
 
     def grad(self, X, sample: NoiseSample | None = None) -> dict[str, Any]:
+        """Noisy gradient at ``sample`` (drawn if ``None``)."""
         return self.value_and_grad(X, sample)[1]
 
     def __call__(self, X) -> dict[str, Any]:

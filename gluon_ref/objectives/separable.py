@@ -48,12 +48,15 @@ class LayerTerm:
 
     @property
     def constants(self) -> LayerConstants:  # pragma: no cover - interface
+        """Proved Assumption 1 constants of this term (derivation in the subclass docstring)."""
         raise NotImplementedError
 
     def value_grad(self, xp, x, batch=None):  # pragma: no cover - interface
+        """``(f_i(x), grad f_i(x))`` in ``x``'s namespace (minibatch mean when ``batch`` is given)."""
         raise NotImplementedError
 
     def hvp(self, xp, x, v, batch=None):  # pragma: no cover - interface
+        """``H_ii(x) v``."""
         raise NotImplementedError
 
     def check_domain(self, xp, x, name: str) -> None:
@@ -70,6 +73,7 @@ class LayerTerm:
         return hit
 
     def describe(self) -> str:
+        """One-line description for tables."""
         return f"{self.kind} on {self.shape} in {self.norm}"
 
 
@@ -109,6 +113,7 @@ class SeparableObjective(Objective):
 
     @property
     def constants(self) -> dict[str, LayerConstants]:
+        """``{layer: term constants}`` (separable: Assumption 1 per term)."""
         return {k: t.constants for k, t in self.terms.items()}
 
     def minimizer(self, xp=np, dtype=None) -> dict[str, Any] | None:
@@ -144,6 +149,7 @@ class SeparableObjective(Objective):
         return {k: xp.asarray(v, dtype=dtype) for k, v in pt.items()}
 
     def describe(self) -> dict[str, str]:
+        """``{layer: term description}``."""
         return {k: t.describe() for k, t in self.terms.items()}
 
     def __repr__(self) -> str:
