@@ -76,10 +76,10 @@ class Instance:
         """How close an inequality between non-negative quantities is to equality, in [0, 1]
         when it holds: ``lhs/rhs`` for '<=' and ``rhs/lhs`` for '>=' (1 = tight, 1e-2 = loose
         by two orders).  nan for identities ('==') and for sides of mixed or negative sign,
-        where a ratio says nothing, and when the larger side is within the rounding allowance
-        ``tol`` (a ratio of rounding errors)."""
+        where a ratio says nothing, when the bound is exactly 0 (a slack check), and when the
+        larger side is within the rounding allowance ``tol`` (a ratio of rounding errors)."""
         small, big = (self.lhs, self.rhs) if self.relation == "<=" else (self.rhs, self.lhs)
-        if self.relation == "==" or small < 0 or big <= max(self.tol, 0.0):
+        if self.relation == "==" or self.rhs == 0 or small < 0 or big <= max(self.tol, 0.0):
             return float("nan")
         return small / big
 
