@@ -30,23 +30,9 @@ EPS = float(np.finfo(np.float64).eps)
 # of arXiv 2505.16932, before its run-time division by 1.01) and modded-nanogpt's 5-step list.
 # Both were checked digit for digit against public copies (the paper's code listing; the
 # modded-nanogpt list as reproduced in several public training scripts) on 2026-11-22.
-PAPER_RAW = (
-    (8.28721201814563, -23.595886519098837, 17.300387312530933),
-    (4.107059111542203, -2.9478499167379106, 0.5448431082926601),
-    (3.9486908534822946, -2.908902115962949, 0.5518191394370137),
-    (3.3184196573706015, -2.488488024314874, 0.51004894012372),
-    (2.300652019954817, -1.6689039845747493, 0.4188073119525673),
-    (1.891301407787398, -1.2679958271945868, 0.37680408948524835),
-    (1.8750014808534479, -1.2500016453999487, 0.3750001645474248),
-    (1.875, -1.25, 0.375),
-)
-MODDED_NANOGPT = (
-    (8.156554524902461, -22.48329292557795, 15.878769915207462),
-    (4.042929935166739, -2.808917465908714, 0.5000178451051316),
-    (3.8916678022926607, -2.772484153217685, 0.5060648178503393),
-    (3.285753657755655, -2.3681294933425376, 0.46449024233003106),
-    (2.3465413258596377, -1.7097828382687081, 0.42323551169305323),
-)
+# One copy of the data lives with the claim that reports the same comparison.
+from proofs_check.claims.polar import PUBLISHED_NANOGPT as MODDED_NANOGPT  # noqa: E402
+from proofs_check.claims.polar import PUBLISHED_PAPER_RAW as PAPER_RAW  # noqa: E402
 
 
 def _rel(a, b):
