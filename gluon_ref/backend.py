@@ -29,9 +29,6 @@ __all__ = [
     "check_float_array",
     "check_finite",
     "check_ndim",
-    "finfo_eps",
-    "is_low_precision",
-    "scalar",
 ]
 
 
@@ -114,19 +111,3 @@ def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
         raise ValueError(
             f"{name} has ndim {x.ndim} (shape {tuple(x.shape)}); expected ndim {want}"
         )
-
-
-def finfo_eps(x: Any) -> float:
-    """Machine epsilon of ``x``'s dtype, as a Python float."""
-    xp = namespace(x)
-    return float(xp.finfo(x.dtype).eps)
-
-
-def is_low_precision(x: Any) -> bool:
-    """True for dtypes with fewer than 24 mantissa bits (float16)."""
-    return finfo_eps(x) > 1e-6
-
-
-def scalar(x: Any) -> float:
-    """Convert a 0-D array (any backend) to a Python float; synchronises on GPUs."""
-    return float(x)

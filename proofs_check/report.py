@@ -113,7 +113,7 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
 
 def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mode: str) -> None:
     rows = summary_rows(results)
-    out = [f"# gluon-ref verification report\n",
+    out = ["# gluon-ref verification report\n",
            f"Mode `{mode}`, seed {seed}. Verdicts: *holds* (every instance satisfied), "
            "*fails* (a violation under a held hypothesis: theorem or implementation failure), "
            "*hypothesis broken* (violations only where the proof's hypothesis was measured "

@@ -21,9 +21,9 @@ import numpy as np
 
 from gluon_ref.optim import gluon_config, init, step
 from gluon_ref.optim.momentum import Momentum
-from gluon_ref.optim.stepsizes import Theorem1Adaptive, Theorem2Schedule
+from gluon_ref.optim.stepsizes import Theorem1Adaptive
 
-__all__ = ["Run", "run_deterministic", "run_stochastic", "run_stochastic_theorem2", "delta0"]
+__all__ = ["Run", "run_deterministic", "run_stochastic", "delta0"]
 
 
 @dataclass
@@ -123,10 +123,3 @@ def run_stochastic(obj, oracle, x0: Mapping, steps: int, stepsizes: Mapping,
     run.values.append(float(f))
     run.grad_duals.append(_duals(obj, true_grads))
     return run
-
-
-def run_stochastic_theorem2(obj, oracle, x0: Mapping, steps: int, t: Mapping[str, float]) -> Run:
-    """Algorithm 1 with Theorem 2's schedule: EMA momentum ``beta_k = 1 - (k+1)^(-1/2)``
-    (``beta_0 = 0``, so ``M^0 = g^0``) and radii ``t_i (k+1)^(-3/4)`` (THEORY.md section 7)."""
-    return run_stochastic(obj, oracle, x0, steps, {n: Theorem2Schedule(t[n]) for n in obj.layers},
-                          Momentum("ema", beta=Theorem2Schedule.beta))
