@@ -78,14 +78,21 @@ def descent_lemma_rhs(f_x: float, inner: float, g, step_norms, L0, L1) -> float:
     return float(f_x + inner + np.sum((L0 + L1 * g) / 2 * d**2))
 
 
+def _a_and_m_bar(L0, L1) -> tuple[float, float]:
+    """``A = sum_i L0_i / L1_i^2`` and ``m_bar = (1/p) sum_j 1/L1_j``; needs ``L1_i > 0``."""
+    L0, L1 = _arr(L0, "L0"), _arr(L1, "L1", positive=True)
+    return float(np.sum(L0 / L1**2)), float(np.mean(1.0 / L1))
+
+
 def theorem1_quantities(g, L0, L1) -> dict[str, float]:
     """``m_bar = (1/p) sum_j 1/L1_j``, ``A = sum_i L0_i / L1_i^2``, ``S = sum_i g_i / L1_i``,
     ``D = sum_i g_i^2 / (L0_i + L1_i g_i)`` (THEORY.md section 6); needs ``L1_i > 0``."""
-    g, L0, L1 = _arr(g, "g"), _arr(L0, "L0"), _arr(L1, "L1", positive=True)
+    A, m_bar = _a_and_m_bar(L0, L1)
+    g = _arr(g, "g")
     return {
-        "m_bar": float(np.mean(1.0 / L1)),
-        "A": float(np.sum(L0 / L1**2)),
-        "S": float(np.sum(g / L1)),
+        "m_bar": m_bar,
+        "A": A,
+        "S": float(np.sum(g / _arr(L1, "L1"))),
         "D": 2 * guaranteed_decrease(g, L0, L1),
     }
 
@@ -96,9 +103,8 @@ def theorem1_iterations(delta0: float, eps: float, L0, L1) -> float:
     Theorem 4.1 of arXiv 2505.13416 as reported)."""
     if not (eps > 0 and delta0 >= 0):
         raise ValueError(f"need eps > 0 and Delta0 >= 0, got eps={eps}, Delta0={delta0}")
-    q = theorem1_quantities(np.zeros_like(_arr(L0, "L0")), L0, L1)
-    m = q["m_bar"]
-    return 2 * delta0 * q["A"] / (eps**2 * m**2) + 2 * delta0 / (eps * m)
+    A, m = _a_and_m_bar(L0, L1)
+    return 2 * delta0 * A / (eps**2 * m**2) + 2 * delta0 / (eps * m)
 
 
 def theorem1_rate(delta0: float, K: int, L0, L1) -> float:
@@ -106,14 +112,14 @@ def theorem1_rate(delta0: float, K: int, L0, L1) -> float:
     (THEORY.md section 6), the positive root of ``K S^2 = 2 Delta0 (A + S)``."""
     if K < 1 or delta0 < 0:
         raise ValueError(f"need K >= 1 and Delta0 >= 0, got K={K}, Delta0={delta0}")
-    A = theorem1_quantities(np.zeros_like(_arr(L0, "L0")), L0, L1)["A"]
+    A = _a_and_m_bar(L0, L1)[0]
     r = delta0 / K
     return r + math.sqrt(r * r + 2 * A * r)
 
 
 def theorem1_rate_simple(delta0: float, K: int, L0, L1) -> float:
     """The looser ``2 Delta0/K + sqrt(2 A Delta0 / K)`` (THEORY.md section 6)."""
-    A = theorem1_quantities(np.zeros_like(_arr(L0, "L0")), L0, L1)["A"]
+    A = _a_and_m_bar(L0, L1)[0]
     return 2 * delta0 / K + math.sqrt(2 * A * delta0 / K)
 
 

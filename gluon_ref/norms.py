@@ -145,21 +145,29 @@ class Norm:
         return 1.0 / self.scale(shape)
 
     # -- the three maps ---------------------------------------------------------
-    def norm(self, x: Any):
-        """``||x||`` as a 0-D array in ``x``'s namespace and dtype."""
-        xp, a, amax = self._prepare(x, "x")
+    def _scaled_value(self, x, name, reduce, power):
+        """``amax * reduce(mat(x)/amax) * c^power``: the pre-scaled reduction, 0 at x = 0."""
+        xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        val = amax * self.geometry.primal(xp, a / amax) * self.scale(x.shape)
-        return xp.astype(val, x.dtype)
+        return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
+
+    def _scaled_direction(self, x, name, radius, pick, power):
+        """``-radius * c^power * pick(mat(x)/amax)`` reshaped back, 0 at x = 0."""
+        radius = _check_radius(radius)
+        xp, a, amax = self._prepare(x, name)
+        if not bool(amax > 0):
+            return xp.zeros_like(x)
+        out = (-radius * self.scale(x.shape) ** power) * pick(xp, a / amax)
+        return xp.astype(self._unview(xp, out, x.shape), x.dtype)
+
+    def norm(self, x: Any):
+        """``||x||`` as a 0-D array in ``x``'s namespace and dtype."""
+        return self._scaled_value(x, "x", self.geometry.primal, 1)
 
     def dual_norm(self, g: Any):
         """``||g||_* = sup_{||x|| <= 1} <g, x>`` as a 0-D array (LMOS.md section 1)."""
-        xp, a, amax = self._prepare(g, "g")
-        if not bool(amax > 0):
-            return xp.zeros((), dtype=g.dtype)
-        val = amax * self.geometry.dual(xp, a / amax) / self.scale(g.shape)
-        return xp.astype(val, g.dtype)
+        return self._scaled_value(g, "g", self.geometry.dual, -1)
 
     def lmo(self, g: Any, radius: float = 1.0):
         """Minimiser of ``<g, x>`` over ``{||x|| <= radius}`` (paper sign: a descent direction).
@@ -168,13 +176,7 @@ class Norm:
         ``<g, lmo(g)> = -radius * ||g||_*`` and ``||lmo(g)|| = radius`` for
         ``g != 0`` (LMOS.md section 5 items 1 and 4).  ``lmo(0) = 0``.
         """
-        radius = _check_radius(radius)
-        xp, a, amax = self._prepare(g, "g")
-        if not bool(amax > 0):
-            return xp.zeros_like(g)
-        s = self.geometry.maximizer(xp, a / amax)
-        out = (-radius / self.scale(g.shape)) * s
-        return xp.astype(self._unview(xp, out, g.shape), g.dtype)
+        return self._scaled_direction(g, "g", radius, self.geometry.maximizer, -1)
 
     def sharp(self, g: Any):
         """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (LMOS.md 5.2)."""
@@ -186,13 +188,7 @@ class Norm:
         ``<x, dual_lmo(x)> = -radius * ||x||`` (dual of dual, LMOS.md section
         5 item 8).  ``dual_lmo(0) = 0``.
         """
-        radius = _check_radius(radius)
-        xp, a, amax = self._prepare(x, "x")
-        if not bool(amax > 0):
-            return xp.zeros_like(x)
-        y = self.geometry.dual_maximizer(xp, a / amax)
-        out = (-radius * self.scale(x.shape)) * y
-        return xp.astype(self._unview(xp, out, x.shape), x.dtype)
+        return self._scaled_direction(x, "x", radius, self.geometry.dual_maximizer, 1)
 
     # -- variants ---------------------------------------------------------------
     def with_orthogonalizer(self, orthogonalizer: Callable[[Any], Any] | str) -> "Norm":

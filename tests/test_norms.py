@@ -30,17 +30,17 @@ NON_UNIQUE = {"l1", "linf_to_linf", "nuclear"}
 KINDS = ("gaussian", "lowrank", "sparse", "illcond", "ties")
 
 
-def _shape_for(norm, data):
+def _shape_for(norm, draw):
     if norm.ndims == (1,):
-        return (data.draw(st.integers(1, 9), label="d"),)
+        return (draw(st.integers(1, 9)),)
     if 2 not in norm.ndims:
-        c_out, c_in = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))
-        return (c_out, c_in) + (data.draw(st.integers(1, 3)),) * data.draw(st.sampled_from([1, 2]))
-    m = data.draw(st.sampled_from([1, 2, 3, 5, 8]), label="m")
-    n = data.draw(st.sampled_from([1, 2, 4, 7]), label="n")
+        c_out, c_in = draw(st.integers(1, 5)), draw(st.integers(1, 4))
+        return (c_out, c_in) + (draw(st.integers(1, 3)),) * draw(st.sampled_from([1, 2]))
+    m = draw(st.sampled_from([1, 2, 3, 5, 8]))
+    n = draw(st.sampled_from([1, 2, 4, 7]))
     if norm.ndims == (2,):
         return (m, n)
-    return data.draw(st.sampled_from([(m, n), (m * n,)]), label="shape")
+    return draw(st.sampled_from([(m, n), (m * n,)]))
 
 
 def _make(kind, shape, rng):
@@ -73,7 +73,7 @@ def cases(draw, names=tuple(NAMES), dtypes=("float64", "float32"), kinds=KINDS):
     """(norm, numpy array g, dtype) with g != 0, scaled by 10**e, e in [-30, 30]."""
     name = draw(st.sampled_from(names), label="norm")
     norm = get_norm(name)
-    shape = _shape_for(norm, _Drawer(draw))
+    shape = _shape_for(norm, draw)
     dtype = np.dtype(draw(st.sampled_from(dtypes), label="dtype"))
     kind = draw(st.sampled_from(kinds), label="kind")
     e = draw(st.integers(-30, 30), label="log10 scale")
@@ -81,13 +81,6 @@ def cases(draw, names=tuple(NAMES), dtypes=("float64", "float32"), kinds=KINDS):
     g = (_make(kind, shape, rng) * 10.0**e).astype(dtype)
     assume(np.any(g != 0))
     return norm, g, kind
-
-
-class _Drawer:
-    """Adapter so _shape_for can call data.draw(...) inside a composite strategy."""
-
-    def __init__(self, draw):
-        self.draw = lambda strategy, label=None: draw(strategy)
 
 
 def _eps(dtype):

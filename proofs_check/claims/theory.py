@@ -9,6 +9,7 @@ the measured Assumption 1 on the segments the proof uses (see
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -30,8 +31,14 @@ L1_FLOOR = 1.0
 REL = 1e-10  # rounding allowance, relative to the magnitudes compared (float64 runs)
 
 
+@functools.lru_cache(maxsize=4)
+def _objectives(seed: int):
+    """The built-in objectives, built once per seed (they are stateless apart from data caches)."""
+    return builtin_objectives(seed)
+
+
 def _setup(name: str, ctx: CheckContext, l1_floor: float | None = L1_FLOOR):
-    obj = builtin_objectives(ctx.seed)[name]
+    obj = _objectives(ctx.seed)[name]
     consts = obj.constants
     L0 = {n: c.L0 for n, c in consts.items()}
     L1 = {n: (max(c.L1, l1_floor) if l1_floor is not None else c.L1) for n, c in consts.items()}
