@@ -33,7 +33,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from gluon_ref.backend import to_numpy  # noqa: E402
 from gluon_ref.polar import get_schedule, polar_errors, polar_exact  # noqa: E402
+from gluon_ref.polar.metrics import polar_reference  # noqa: E402
 
 
 def _backends():
@@ -91,13 +93,12 @@ def main(argv=None) -> int:
             g64 = rng.standard_normal((m, n))
             for dt in args.dtypes.split(","):
                 g = xp.asarray(g64.astype(dt))
+                ref = polar_reference(g64.astype(dt).astype(np.float64))
                 for name in methods:
                     sch = get_schedule(name)
                     t_ns, t_svd = _time_pair(lambda: sch(g), lambda: polar_exact(g), sync,
                                              args.repeats)
-                    q = sch(g)
-                    qn = q.get() if hasattr(q, "get") else np.asarray(q)
-                    err = polar_errors(qn.astype(np.float64), g64.astype(dt).astype(np.float64)).spectral
+                    err = polar_errors(to_numpy(sch(g)), reference=ref).spectral
                     gf = _flops(sch, m, n) / t_ns / 1e9
                     print(f"{bname:8s} {f'{m}x{n}':11s} {dt:8s} {name:14s} {sch.steps:3d} "
                           f"{t_ns * 1e3:9.3f} {t_svd * 1e3:9.3f} {t_ns / t_svd:7.3f} {gf:8.2f} "

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "run_sweep",
     "machine_description",
     "rows_as_dicts",
+    "sweep_as_dicts",
     "reference_for",
     "dtype_eps",
 ]
@@ -184,13 +185,12 @@ def measure(g: np.ndarray, schedule: Schedule, dtype: str, *, family: str = "cus
     x = cast_input(g, dtype)
     emulate = "bfloat16" if dtype == "bfloat16" else None
     ref = reference or reference_for(x, dtype)
-    method = method or schedule.name
-    s = float(np.asarray(schedule.scale(x, emulate=emulate), dtype=np.float64).reshape(-1)[0])
-    sigma = np.asarray(ref.s[:ref.rank])
-    nan = math.nan
     if ref.rank == 0:
         raise ValueError("the comparison needs a nonzero matrix")
-    pred = schedule.predict(sigma, s)
+    method = method or schedule.name
+    s = float(np.asarray(schedule.scale(x, emulate=emulate), dtype=np.float64).reshape(-1)[0])
+    pred = schedule.predict(np.asarray(ref.s[:ref.rank]), s)
+    nan = math.nan
     lo, hi = pred.input_interval
     try:
         q, t = _timed(lambda: schedule(x, emulate=emulate), repeats)
@@ -242,8 +242,7 @@ class CompareConfig:
 def _schedule(method: str, steps: int | None, normalization: str | None) -> Schedule:
     sch = get_schedule(method, steps)
     if normalization is not None and normalization != sch.normalization:
-        sch = Schedule(sch.polynomials, sch.name, normalization, sch.eps, sch.safety,
-                       sch.source, sch.convergent)
+        sch = replace(sch, normalization=normalization)
     return sch
 
 
@@ -332,6 +331,14 @@ def rows_as_dicts(rows: Sequence[CompareRow]) -> list[dict]:
         d = asdict(r)
         d["time_ratio"] = r.time_ratio
         d["shape"] = list(r.shape)
-        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                    for k, v in d.items()})
+        out.append(_json_ready(d))
     return out
+
+
+def sweep_as_dicts(points: Sequence[SweepPoint]) -> list[dict]:
+    """JSON-ready dictionaries of :func:`run_sweep` points (NaN kept as ``None``)."""
+    return [_json_ready(asdict(p)) for p in points]
+
+
+def _json_ready(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}

@@ -72,3 +72,14 @@ def pytest_collection_modifyitems(config, items):
 def rtol_for(dtype, n: int = 1, factor: float = 8.0) -> float:
     """Relative tolerance ``factor * n * eps(dtype)``: rounding of an n-term reduction."""
     return factor * max(n, 1) * float(np.finfo(np.dtype(str(dtype).split(".")[-1])).eps)
+
+
+def known_polar_matrix(m: int, n: int, sigma, seed: int = 0):
+    """``(G, U, V)`` with ``G = U diag(sigma) V^T`` for Haar ``U`` (m x k) and ``V`` (n x k):
+    a matrix whose polar factor ``U V^T`` and singular values are known by construction."""
+    from gluon_ref.polar.matrices import haar_orthonormal
+
+    rng = np.random.default_rng(seed)
+    k = len(sigma)
+    u, v = haar_orthonormal(m, k, rng), haar_orthonormal(n, k, rng)
+    return (u * np.asarray(sigma, dtype=float)[None, :]) @ v.T, u, v

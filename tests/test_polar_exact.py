@@ -11,17 +11,11 @@ from hypothesis import strategies as st
 
 from gluon_ref.backend import to_numpy
 from gluon_ref.polar import polar_exact, rank_threshold
-from gluon_ref.polar.matrices import haar_orthonormal
 
-from conftest import rtol_for
+from conftest import known_polar_matrix, rtol_for
 
 
-def _known(m, n, sigma, seed=0):
-    """G = U diag(sigma) V^T with Haar U (m x k), V (n x k): the polar factor U V^T is known."""
-    rng = np.random.default_rng(seed)
-    k = len(sigma)
-    u, v = haar_orthonormal(m, k, rng), haar_orthonormal(n, k, rng)
-    return (u * np.asarray(sigma)[None, :]) @ v.T, u, v
+_known = known_polar_matrix
 
 
 @pytest.mark.parametrize("shape", [(9, 4), (4, 9), (7, 7), (1, 5), (5, 1)])

@@ -35,16 +35,12 @@ from gluon_ref.polar.matrices import haar_orthonormal
 from gluon_ref.polar.scalar_model import compose, odd_derivative, odd_polynomial
 from gluon_ref.polar.schedules import SCHEDULE_FAMILIES
 
-from conftest import rtol_for
+from conftest import known_polar_matrix, rtol_for
 
 EPS = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 
 
-def _known(m, n, sigma, seed=0):
-    rng = np.random.default_rng(seed)
-    k = len(sigma)
-    u, v = haar_orthonormal(m, k, rng), haar_orthonormal(n, k, rng)
-    return (u * np.asarray(sigma, dtype=float)[None, :]) @ v.T, u, v
+_known = known_polar_matrix
 
 
 def _scale(schedule, g, emulate=None):
@@ -402,11 +398,13 @@ def test_registry_names_and_spectral_norm(xp):
 def test_register_user_schedule():
     sch = Schedule(((2.0, -1.5, 0.5),) * 7, "my_quintic")
     register_orthogonalizer("my_quintic", sch)
-    g, u, v = _known(8, 4, [1, 0.9, 0.8, 0.7])
-    q = get_norm("rms_to_rms", orthogonalizer="my_quintic").lmo(g)
-    assert np.allclose(-q / math.sqrt(8 / 4), sch(g / np.max(np.abs(g))),
-                       atol=rtol_for("float64", 8, 64))
-    del ORTHOGONALIZERS["my_quintic"]
+    try:
+        g, u, v = _known(8, 4, [1, 0.9, 0.8, 0.7])
+        q = get_norm("rms_to_rms", orthogonalizer="my_quintic").lmo(g)
+        assert np.allclose(-q / math.sqrt(8 / 4), sch(g / np.max(np.abs(g))),
+                           atol=rtol_for("float64", 8, 64))
+    finally:
+        del ORTHOGONALIZERS["my_quintic"]
 
 
 def test_schedule_validation_and_take():

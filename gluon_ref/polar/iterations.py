@@ -153,14 +153,14 @@ def _trim(poly):
 
 
 def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
-                        emulate: str | None = None, check: bool = True):
+                        emulate: str | None = None):
     """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
 
     Step ``t``: ``A = X X^T``, ``P_1 = A``, ``P_k = P_{k-1} A``,
     ``B = sum_{k>=1} c_k P_k``, ``X <- c_0 X + B X`` (POLAR.md section 3,
     Muon form).  Tall inputs are transposed so the Gram matrix is
     ``min(m, n)``-square, and transposed back (this changes the cost only).
-    ``check`` raises ``ValueError`` when the result is not finite (divergence).
+    Raises ``ValueError`` when the result is not finite (divergence).
     """
     xp = check_float_array(x0, "x0")
     rnd = _rounder(emulate)
@@ -178,7 +178,7 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
             b = rnd(b + rnd(c * power))
         x = rnd(rnd(poly[0] * x) + rnd(b @ x))
     out = xp.matrix_transpose(x) if tall else x
-    if check and not bool(xp.all(xp.isfinite(out))):
+    if not bool(xp.all(xp.isfinite(out))):
         raise ValueError(
             f"the Newton–Schulz iteration diverged (non-finite output, shape {tuple(out.shape)}): "
             "the normalised singular values left the schedule's basin; use a Frobenius "

@@ -34,9 +34,9 @@ MATRIX_FAMILIES = ("gaussian", "logspace1e2", "logspace1e6", "logspace1e12", "lo
 def _rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        if rng is None:
-            raise ValueError("pass a seed or a numpy.random.Generator (no hidden randomness)")
+    if rng is None:
+        raise ValueError("pass a seed or a numpy.random.Generator (no hidden randomness)")
+    if isinstance(rng, (int, np.integer)):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be an int seed or numpy.random.Generator, got {type(rng).__name__}")
 

@@ -33,12 +33,12 @@ small linear systems): it manipulates scalars, never the user's matrices.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from .scalar_model import Polynomial, critical_points, odd_polynomial, output_interval
+from .scalar_model import Polynomial, critical_points, odd_polynomial, worst_case_error
 
 __all__ = [
     "RemezResult",
@@ -114,8 +114,7 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
         if K == 0:  # linear: best c with |1 - c x| minimax -> c = 2/(l + u)
             c = 2.0 / (l + u)
             return RemezResult((c,), 1.0 - c * l, (l, u), 0, degenerate=False)
-        base = newton_schulz_polynomial(degree)
-        coeffs = tuple(c / u ** (2 * k + 1) for k, c in enumerate(base))
+        coeffs = apply_safety(newton_schulz_polynomial(degree), u)
         err = 1.0 - float(odd_polynomial(coeffs, l))
         return RemezResult(coeffs, err, (l, u), 0, degenerate=True)
     interior = [l + (u - l) * (1 - math.cos(j * math.pi / (K + 1))) / 2 for j in range(1, K + 1)]
@@ -132,7 +131,7 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
         sol = np.linalg.solve(A, np.ones(K + 2))
         coeffs = tuple(float(v) for v in sol[:K + 1])
         E = float(sol[K + 1])
-        crit = [x for x in critical_points(coeffs, 0.0, math.inf)]
+        crit = critical_points(coeffs, 0.0, math.inf)
         if len(crit) < K:
             raise ArithmeticError(
                 f"Remez on [{l}, {u}] (degree {degree}): polynomial {coeffs} has "
@@ -233,7 +232,6 @@ class PolarExpressDesign:
     cushion: float
     safety: float
     mode: str
-    params: dict = field(default_factory=dict, compare=False)
 
 
 def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
@@ -298,15 +296,12 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
         upper.append(ut)
     if mode == "raw":
         polys = [apply_safety(p, safety) for p in raws[:-1]] + [raws[-1]]
-    lo_out, hi_out = output_interval(polys, l0, u0)
     return PolarExpressDesign(
         polynomials=tuple(polys), raw=tuple(raws), lower=tuple(lower), upper=tuple(upper),
         remez_errors=tuple(errs), final_error=1.0 - lower[-1],
-        schedule_error=max(abs(1.0 - lo_out), abs(1.0 - hi_out)),
+        schedule_error=worst_case_error(polys, l0, u0),
         l=l0, u=u0, steps=steps, degree=degree, cushion=float(cushion),
         safety=float(safety), mode=mode,
-        params=dict(l=l0, steps=steps, degree=degree, cushion=cushion, safety=safety,
-                    mode=mode, u=u0),
     )
 
 

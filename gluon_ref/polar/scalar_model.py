@@ -120,22 +120,27 @@ def critical_points(poly: Sequence[float], lo: float = -math.inf,
     ``numpy.roots`` and refined by Newton steps in float64.
     """
     poly = as_polynomial(poly)
-    deriv = [(2 * k + 1) * c for k, c in enumerate(poly)]
-    while len(deriv) > 1 and deriv[-1] == 0.0:
-        deriv.pop()
-    if len(deriv) <= 1:
-        return []
-    roots_y = np.roots(deriv[::-1])
     xs = []
-    for ry in roots_y:
-        if abs(ry.imag) > 1e-9 * max(1.0, abs(ry.real)) or ry.real <= 0:
-            continue
-        x = math.sqrt(ry.real)
+    for x in _positive_sqrt_roots([(2 * k + 1) * c for k, c in enumerate(poly)]):
         x = _newton_refine_critical(poly, x)
         for cand in (x, -x):
             if lo < cand < hi:
                 xs.append(cand)
     return sorted(xs)
+
+
+def _positive_sqrt_roots(coeffs: Sequence[float]) -> list[float]:
+    """``sqrt(y)`` for each positive real root ``y`` of ``sum_k coeffs[k] y^k`` (``numpy.roots``).
+
+    Trailing zero coefficients are dropped; a constant has no roots.
+    """
+    coeffs = list(coeffs)
+    while len(coeffs) > 1 and coeffs[-1] == 0.0:
+        coeffs.pop()
+    if len(coeffs) <= 1:
+        return []
+    return [math.sqrt(ry.real) for ry in np.roots(coeffs[::-1])
+            if abs(ry.imag) <= 1e-9 * max(1.0, abs(ry.real)) and ry.real > 0]
 
 
 def _newton_refine_critical(poly, x: float, rounds: int = 3) -> float:
@@ -213,16 +218,9 @@ def fixed_points(poly: Sequence[float]) -> list[FixedPoint]:
     ones, about 0.868 and 1.264 (section 6).
     """
     poly = as_polynomial(poly)
-    shifted = [poly[0] - 1.0] + list(poly[1:])
-    while len(shifted) > 1 and shifted[-1] == 0.0:
-        shifted.pop()
-    if len(shifted) == 1:
-        return []  # p(x) = c_0 x: no positive fixed point unless c_0 == 1 (then all are)
     out = []
-    for ry in np.roots(shifted[::-1]):
-        if abs(ry.imag) > 1e-9 * max(1.0, abs(ry.real)) or ry.real <= 0:
-            continue
-        x = math.sqrt(ry.real)
+    # p(x) = c_0 x has no positive fixed point unless c_0 == 1 (then all are): no roots
+    for x in _positive_sqrt_roots([poly[0] - 1.0] + list(poly[1:])):
         for _ in range(3):  # Newton on p(x) - x
             f = float(odd_polynomial(poly, x)) - x
             df = float(odd_derivative(poly, x)) - 1.0
@@ -259,12 +257,12 @@ def absorbing_band(poly: Sequence[float], center: float | None = None, *,
     Raises ``ValueError`` if the hulls grow without bound (no absorbing band).
     """
     poly = as_polynomial(poly)
+    fps = fixed_points(poly)
     if center is None:
-        fps = fixed_points(poly)
         if not fps:
             raise ValueError(f"polynomial {poly} has no positive fixed point")
         center = min(fps, key=lambda f: abs(f.x - 1.0)).x
-    fp = [f for f in fixed_points(poly) if abs(f.x - center) <= 1e-9 * max(1.0, center)]
+    fp = [f for f in fps if abs(f.x - center) <= 1e-9 * max(1.0, center)]
     if fp and fp[0].kind in ("superattracting", "attracting"):
         return (center, center)
     lo, hi = center * (1 - 1e-9), center * (1 + 1e-9)

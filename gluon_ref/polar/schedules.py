@@ -37,7 +37,7 @@ steps and the reference package's cushion and safety.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
@@ -49,10 +49,11 @@ from .iterations import (
     newton_schulz,
     normalize_input,
 )
-from .polar_express import apply_safety, design_polar_express
+from .polar_express import apply_safety, design_polar_express, published_recipe
 from .scalar_model import (
     Polynomial,
     ScalarPrediction,
+    compose,
     output_interval,
     predict,
     slope_at_zero,
@@ -152,16 +153,13 @@ class Schedule:
 
     def take(self, steps: int) -> "Schedule":
         """The first ``steps`` polynomials; beyond the end the last one repeats."""
-        if int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        steps = int(steps)
+        steps = _check_steps(steps)
         polys = list(self.polynomials[:steps])
         if steps > len(polys):
             if not self.polynomials:
                 raise ValueError(f"schedule {self.name!r} is empty; cannot extend it")
             polys += [self.polynomials[-1]] * (steps - len(polys))
-        return Schedule(tuple(polys), self.name, self.normalization, self.eps, self.safety,
-                        self.source, self.convergent)
+        return replace(self, polynomials=tuple(polys))
 
     # -- matrix run ----------------------------------------------------------------
     def scale(self, g: Any, *, emulate: str | None = None):
@@ -186,8 +184,6 @@ class Schedule:
     # -- scalar model --------------------------------------------------------------
     def phi(self, x: Any) -> Any:
         """``phi_T(x)`` elementwise (floats or arrays of any namespace)."""
-        from .scalar_model import compose
-
         return compose(self.polynomials, x)
 
     def predict(self, sigma: Any, scale: float,
@@ -230,11 +226,15 @@ class ScheduleFamily:
     convergent: bool
 
 
+def _check_steps(steps) -> int:
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    return int(steps)
+
+
 def _constant(name, poly, source, convergent, **norm):
     def build(steps: int) -> Schedule:
-        if int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        return Schedule((tuple(poly),) * int(steps), name, source=source,
+        return Schedule((tuple(poly),) * _check_steps(steps), name, source=source,
                         convergent=convergent, **norm)
     return build
 
@@ -245,28 +245,22 @@ def _listed(name, polys, source, convergent, **norm):
 
 
 @lru_cache(maxsize=256)
-def _designed_polys(steps, cushion, safety, mode):
-    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety, mode=mode).polynomials
+def _designed_polys(steps, cushion, safety):
+    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety,
+                                mode="folded").polynomials
 
 
 def _designed(name, cushion, safety, norm_safety, eps, source):
     def build(steps: int) -> Schedule:
-        if int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        polys = _designed_polys(int(steps), cushion, safety, "folded") if steps else ()
+        steps = _check_steps(steps)
+        polys = _designed_polys(steps, cushion, safety) if steps else ()
         return Schedule(polys, name, "frobenius", eps, norm_safety, source=source,
                         convergent=True)
     return build
 
 
-def _paper_list() -> tuple[Polynomial, ...]:
-    return _designed_polys(8, 0.02407327424182761, 1.01, "raw")
-
-
-def _gram_list() -> tuple[Polynomial, ...]:
-    raw = design_polar_express(1e-3, 8, cushion=0.02407327424182761, safety=1.01,
-                               mode="raw").raw[:5]
-    return tuple(apply_safety(p, 1.05) for p in raw)
+def _gram_list(paper) -> tuple[Polynomial, ...]:
+    return tuple(apply_safety(p, 1.05) for p in paper.raw[:5])
 
 
 _PE = "Polar Express, arXiv 2505.16932; POLAR.md section 8.5"
@@ -304,6 +298,7 @@ def get_schedule(name: str, steps: int | None = None) -> Schedule:
 
 def _builtin_families() -> list[ScheduleFamily]:
     fro = dict(normalization="frobenius", eps=1e-7, safety=1.0)
+    paper = published_recipe("paper")
     return [
         ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "POLAR.md 5.1", True, **fro),
                        "classic cubic Newton–Schulz 1.5x - 0.5x^3",
@@ -341,12 +336,12 @@ def _builtin_families() -> list[ScheduleFamily]:
                        "Polar Express as in modded-nanogpt/Dion (c = 0.02, folded 1.02)",
                        _PE + " (modded-nanogpt, Dion)", True),
         ScheduleFamily("polar_express_paper", 5,
-                       _listed("polar_express_paper", _paper_list(), _PE, True,
+                       _listed("polar_express_paper", paper.polynomials, _PE, True,
                                normalization="frobenius", eps=1e-7, safety=1.01),
                        "the paper's 8-polynomial recipe (raw-then-scale 1.01), first `steps`",
                        _PE + " (paper's list)", True),
         ScheduleFamily("polar_express_gram", 5,
-                       _listed("polar_express_gram", _gram_list(), _PE, False, **fro),
+                       _listed("polar_express_gram", _gram_list(paper), _PE, False, **fro),
                        "gram-newton-schulz preset: paper's first 5 raw triples, all / 1.05^k",
                        _PE + " (Dao-AILab/gram-newton-schulz preset)", False),
     ]

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from gluon_ref.polar import available_schedules, get_schedule
+from gluon_ref.polar import NORMALIZATIONS, available_schedules, get_schedule
 from gluon_ref.polar.matrices import MATRIX_FAMILIES
 from proofs_check.polar_compare import (
     DEFAULT_METHODS,
@@ -31,6 +31,7 @@ from proofs_check.polar_compare import (
     rows_as_dicts,
     run_comparison,
     run_sweep,
+    sweep_as_dicts,
 )
 
 HELP = "Newton–Schulz / Polar Express versus the exact SVD polar factor (POLAR.md)"
@@ -87,7 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtypes", type=_csv("dtype", DTYPES), default=list(DTYPES),
                    help="comma list from float64, float32, float16, bfloat16 (emulated) "
                         "(default all four)")
-    p.add_argument("--normalization", choices=["frobenius", "clamp", "none"], default=None,
+    p.add_argument("--normalization", choices=NORMALIZATIONS, default=None,
                    help="override every method's normalisation (default: each method's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--repeats", type=int, default=3, help="timing repeats after one warm-up, minimum kept (default 3)")
@@ -214,8 +215,7 @@ def run(args: argparse.Namespace) -> int:
                        "convergence_tol": {d: convergence_tol(d) for d in cfg.dtypes}},
             "machine": mach,
             "rows": rows_as_dicts(rows),
-            "sweep": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                       for k, v in vars(p).items()} for p in sweep],
+            "sweep": sweep_as_dicts(sweep),
         }
         path = os.path.join(args.out, "polar.json")
         with open(path, "w") as fh:
