@@ -51,10 +51,10 @@ from gluon_ref.optim import (
     gluon_config,
 )
 from gluon_ref.optim.momentum import mvr, nesterov, scion
-from gluon_ref.polar import newton_schulz, polar_exact
+from gluon_ref.polar import MUON_QUINTIC, newton_schulz, polar_exact
 
 __all__ = ["LayeredProblem", "layered_problem", "EquivalenceRow", "CASES", "run_pair",
-           "build_table", "format_table", "SHAPES"]
+           "run_case", "build_table", "format_table", "SHAPES"]
 
 SHAPES: dict[str, dict[str, tuple[int, ...]]] = {
     "matrices": {"w_tall": (7, 4), "w_square": (5, 5), "w_wide": (3, 8)},
@@ -157,7 +157,7 @@ def run_pair(preset, config_fn: Callable[[Mapping[str, Any]], Any], shapes, *, s
 
 # -- the rows -------------------------------------------------------------------------------
 
-def _ns_clamp(coeffs=(3.4445, -4.775, 2.0315), steps=5, eps=1e-7):
+def _ns_clamp(coeffs=MUON_QUINTIC, steps=5, eps=1e-7):
     def orth(g):
         return newton_schulz(g, coeffs, steps, normalization="clamp", eps=eps)
     return orth
@@ -186,14 +186,41 @@ def _sqrt_max(n, s):
 _LR = 0.02
 _MU = 0.95
 _WD = 0.1
+#: the LLM role -> norm assignment of Scion / unScion (THEORY.md 9)
+_LLM_NORMS = {"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms"}
+
+
+def _muon():
+    return Muon(lr=_LR, weight_decay=_WD, momentum=_MU)
+
+
+def _muon_scg(norm, orthogonalizer=None):
+    """Muon's claimed generic form: ``norm``, nesterov(mu), SCG with gamma = lr*wd, rho = 1/wd."""
+    return lambda x: gluon_config(x, norms=norm, orthogonalizer=orthogonalizer,
+                                  momentum=nesterov(_MU), stepsizes=_LR * _WD, radii=1.0 / _WD)
+
+
+def _normuon_paper():
+    return NorMuonPaper(lr=_LR, weight_decay=_WD, orthogonalizer=polar_exact)
+
+
+def _normuon_paper_scg(x):
+    return gluon_config(x, norms="spectral", momentum=scion(0.05), stepsizes=_LR * _WD,
+                        radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD)
+
+
+def _shampoo_no_accumulation():
+    return Shampoo(lr=0.05, decay=0.0, eps=0.0)
+
+
+def _spectral_descent(x):
+    return gluon_config(x, norms="spectral", stepsizes=0.05)
+
 
 CASES: list[Case] = [
     Case("muon", "Muon(lr=.02, wd=.1, mu=.95, nesterov, NS5 clamp)",
          "muon_spectral[NS clamp]; nesterov(.95); SCG gamma=lr*wd, rho=1/wd", "matrices", "equal",
-         lambda: Muon(lr=_LR, weight_decay=_WD, momentum=_MU),
-         lambda x: gluon_config(x, norms="muon_spectral", orthogonalizer=_ns_clamp(),
-                                momentum=nesterov(_MU), stepsizes=_LR * _WD, radii=1.0 / _WD),
-         source="THEORY.md 3, 11.7"),
+         _muon, _muon_scg("muon_spectral", _ns_clamp()), source="THEORY.md 3, 11.7"),
     Case("muon_match_rms", "Muon(adjust='match_rms_adamw', nesterov=False, wd=0, exact)",
          "spectral[exact]; scion(alpha=.05); t=0.2*lr*sqrt(max(m,n))", "matrices", "equal",
          lambda: Muon(lr=_LR, weight_decay=0.0, momentum=_MU, nesterov=False,
@@ -205,16 +232,14 @@ CASES: list[Case] = [
          "rms_to_rms|sign|rms by role; scion(.1); SCG gamma=lr, rho=scale", "llm", "equal",
          lambda: Scion(constrained=True, assignment="llm", orthogonalizer=polar_exact),
          lambda x: gluon_config(
-             x, norms={"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms"},
-             momentum=scion(0.1), stepsizes=3.6e-4,
+             x, norms=_LLM_NORMS, momentum=scion(0.1), stepsizes=3.6e-4,
              radii={"hidden": 50.0, "embedding": 3000.0, "output": 3000.0, "bias": 50.0}),
          source="THEORY.md 3, 9"),
     Case("unscion_llm", "Scion(uSCG, llm, alpha=.1, exact)",
          "rms_to_rms|sign|rms by role; scion(.1); t=lr*scale", "llm", "equal",
          lambda: Scion(constrained=False, assignment="llm", orthogonalizer=polar_exact),
          lambda x: gluon_config(
-             x, norms={"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms"},
-             momentum=scion(0.1),
+             x, norms=_LLM_NORMS, momentum=scion(0.1),
              stepsizes={"hidden": 3.6e-4 * 50, "embedding": 3.6e-4 * 3000,
                         "output": 3.6e-4 * 3000, "bias": 3.6e-4 * 50}),
          source="THEORY.md 9"),
@@ -258,46 +283,31 @@ CASES: list[Case] = [
          source="THEORY.md 11.4"),
     Case("shampoo_rect", "Shampoo(lr=.05, decay=0, eps=0) via eigh, m != n",
          "spectral[exact]; none; t=lr", "rect", "equal",
-         lambda: Shampoo(lr=0.05, decay=0.0, eps=0.0),
-         lambda x: gluon_config(x, norms="spectral", stepsizes=0.05),
-         source="THEORY.md 11.4", bound="kappa2"),
+         _shampoo_no_accumulation, _spectral_descent, source="THEORY.md 11.4", bound="kappa2"),
     Case("shampoo_square", "Shampoo(lr=.05, decay=0, eps=0) via eigh, incl. square",
          "spectral[exact]; none; t=lr", "matrices", "equal",
-         lambda: Shampoo(lr=0.05, decay=0.0, eps=0.0),
-         lambda x: gluon_config(x, norms="spectral", stepsizes=0.05),
-         source="THEORY.md 11.4", bound="kappa2"),
+         _shampoo_no_accumulation, _spectral_descent, source="THEORY.md 11.4", bound="kappa2"),
     Case("normuon_paper", "NorMuonPaper(lr=.02, wd=.1, exact), m<=n",
          "spectral[exact]; scion(alpha=.05); SCG gamma=lr*wd, rho=0.2*sqrt(n)/wd", "wide", "equal",
-         lambda: NorMuonPaper(lr=_LR, weight_decay=_WD, orthogonalizer=polar_exact),
-         lambda x: gluon_config(x, norms="spectral", momentum=scion(0.05), stepsizes=_LR * _WD,
-                                radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD),
-         source="THEORY.md 11.3 (paper form uncertain)"),
+         _normuon_paper, _normuon_paper_scg, source="THEORY.md 11.3 (paper form uncertain)"),
     Case("normuon_code", "NorMuonCode(lr=.02, wd=.1, exact), m<=n",
          "muon_spectral[exact]; nesterov(.95); SCG gamma=lr*wd, rho=1/wd", "wide", "equal",
          lambda: NorMuonCode(lr=_LR, weight_decay=_WD, orthogonalizer=polar_exact),
-         lambda x: gluon_config(x, norms="muon_spectral", momentum=nesterov(0.95),
-                                stepsizes=_LR * _WD, radii=1.0 / _WD),
-         source="THEORY.md 11.3"),
-    Case("gluon_mvr", "GluonMVR(rms_to_rms|sign|rms, a=.2) [uncertain template]",
+         _muon_scg("muon_spectral"), source="THEORY.md 11.3"),
+    Case("gluon_mvr", "GluonMVR(rms_to_rms|sign|rms, a=.2) [uncertain template; shares the "
+                      "library LMO, so checks momentum and stepsizes only]",
          "same norms; mvr(a=.2); t=lr", "llm", "equal",
-         lambda: GluonMVR(norms={"hidden": "rms_to_rms", "embedding": "sign", "output": "sign",
-                                 "bias": "rms"}, lr=0.02, a=0.2),
-         lambda x: gluon_config(
-             x, norms={"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms"},
-             momentum=mvr(0.2), stepsizes=0.02),
+         lambda: GluonMVR(norms=_LLM_NORMS, lr=0.02, a=0.2),
+         lambda x: gluon_config(x, norms=_LLM_NORMS, momentum=mvr(0.2), stepsizes=0.02),
          needs_prev=True, source="THEORY.md 10 (template, uncertain)"),
     # negative controls: the comparison must be able to fail
     Case("ctrl_muon_vs_rms", "Muon(original, NS5 clamp)",
          "rms_to_rms[NS clamp] instead of muon_spectral", "matrices", "differ",
-         lambda: Muon(lr=_LR, weight_decay=_WD, momentum=_MU),
-         lambda x: gluon_config(x, norms="rms_to_rms", orthogonalizer=_ns_clamp(),
-                                momentum=nesterov(_MU), stepsizes=_LR * _WD, radii=1.0 / _WD),
+         _muon, _muon_scg("rms_to_rms", _ns_clamp()),
          source="THEORY.md 9 note (sqrt(m/n) vs max(1, sqrt(m/n)))"),
     Case("ctrl_muon_ns_vs_exact", "Muon(original, NS5 clamp)",
          "muon_spectral[exact SVD]", "matrices", "differ",
-         lambda: Muon(lr=_LR, weight_decay=_WD, momentum=_MU),
-         lambda x: gluon_config(x, norms="muon_spectral", momentum=nesterov(_MU),
-                                stepsizes=_LR * _WD, radii=1.0 / _WD),
+         _muon, _muon_scg("muon_spectral"),
          source="POLAR.md (NS5 is not the polar factor)"),
     Case("ctrl_adam_accum", "Adam(lr=.01, betas=(.9,.999), eps=1e-8)", "linf; none; t=lr",
          "mixed", "differ",
@@ -305,14 +315,10 @@ CASES: list[Case] = [
          lambda x: gluon_config(x, norms="linf", stepsizes=0.01), source="THEORY.md 11.4"),
     Case("ctrl_shampoo_accum", "Shampoo(lr=.05, decay=1, eps=0)", "spectral[exact]; t=lr",
          "matrices", "differ",
-         lambda: Shampoo(lr=0.05, decay=1.0, eps=0.0),
-         lambda x: gluon_config(x, norms="spectral", stepsizes=0.05), source="THEORY.md 11.4"),
+         lambda: Shampoo(lr=0.05, decay=1.0, eps=0.0), _spectral_descent, source="THEORY.md 11.4"),
     Case("ctrl_normuon_tall", "NorMuonPaper(exact), tall layers",
          "spectral[exact]; SCG rho=0.2*sqrt(n)/wd", "matrices", "differ",
-         lambda: NorMuonPaper(lr=_LR, weight_decay=_WD, orthogonalizer=polar_exact),
-         lambda x: gluon_config(x, norms="spectral", momentum=scion(0.05), stepsizes=_LR * _WD,
-                                radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD),
-         source="THEORY.md 11.3"),
+         _normuon_paper, _normuon_paper_scg, source="THEORY.md 11.3"),
 ]
 
 
@@ -330,6 +336,25 @@ class EquivalenceRow:
     kappa_max: float = float("nan")
 
 
+def run_case(case: Case, *, seed: int, steps: int, xp=np, dtype: str = "float64",
+             tol: float = 1e-12) -> tuple[float, float, float]:
+    """``(rel_diff, bound, kappa_max)`` of one case: :func:`run_pair` and the case's bound.
+
+    ``bound`` is ``tol``, or for ``case.bound == "kappa2"`` ``max(tol, max(m, n) eps
+    kappa_max^2)`` (eps of ``dtype``); ``kappa_max`` is NaN for the other cases.
+    """
+    stats: dict = {}
+    diff = run_pair(case.make_preset(), case.make_config, SHAPES[case.shapes], seed=seed,
+                    steps=steps, xp=xp, dtype=dtype, needs_prev=case.needs_prev,
+                    stats=stats if case.bound == "kappa2" else None)
+    kappa = stats.get("kappa_max", float("nan"))
+    if case.bound != "kappa2":
+        return diff, tol, kappa
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    dim = max(max(s) for s in SHAPES[case.shapes].values())
+    return diff, max(tol, dim * eps * kappa ** 2), kappa
+
+
 def build_table(*, seed: int = 0, steps: int = 20, xp=np, dtype: str = "float64",
                 tol: float | None = None, differ_floor: float = 1e-6,
                 names: list[str] | None = None) -> list[EquivalenceRow]:
@@ -341,15 +366,7 @@ def build_table(*, seed: int = 0, steps: int = 20, xp=np, dtype: str = "float64"
     for case in CASES:
         if names is not None and case.name not in names:
             continue
-        stats: dict = {}
-        diff = run_pair(case.make_preset(), case.make_config, SHAPES[case.shapes], seed=seed,
-                        steps=steps, xp=xp, dtype=dtype, needs_prev=case.needs_prev,
-                        stats=stats if case.bound == "kappa2" else None)
-        bound = tol
-        kappa = stats.get("kappa_max", float("nan"))
-        if case.bound == "kappa2":
-            dim = max(max(s) for s in SHAPES[case.shapes].values())
-            bound = max(tol, dim * eps * kappa ** 2)
+        diff, bound, kappa = run_case(case, seed=seed, steps=steps, xp=xp, dtype=dtype, tol=tol)
         ok = diff <= bound if case.expect == "equal" else diff > differ_floor
         rows.append(EquivalenceRow(case.name, case.preset, case.generic, case.shapes, case.expect,
                                    diff, bound if case.expect == "equal" else differ_floor, ok,

@@ -29,6 +29,20 @@ from .layers import check_betas, check_hyper
 __all__ = ["Adam", "AdamW"]
 
 
+def _adam_direction(xp, g, m_prev, v_prev, b1: float, b2: float, c1: float, c2: float, eps: float):
+    """``(m, v, m_hat / (sqrt(v_hat) + eps))`` with zero-initialised moments (``*_prev`` None).
+
+    ``c1 = 1 - beta1^(k+1)`` and ``c2 = 1 - beta2^(k+1)`` are the bias corrections; entries
+    whose denominator is 0 give 0.  Shared by :class:`Adam` and
+    :class:`~gluon_ref.optim.lars_lamb.LAMB`.
+    """
+    m = b1 * m_prev + (1.0 - b1) * g if m_prev is not None else (1.0 - b1) * g
+    v = b2 * v_prev + (1.0 - b2) * (g * g) if v_prev is not None else (1.0 - b2) * (g * g)
+    den = xp.sqrt(v / c2) + eps
+    ok = den > 0
+    return m, v, xp.where(ok, (m / c1) / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))
+
+
 @dataclass(frozen=True)
 class Adam(Optimizer):
     """Adam with decoupled weight decay (``weight_decay=0``: Adam; > 0: AdamW).
@@ -57,14 +71,8 @@ class Adam(Optimizer):
         ms, vs = state.slots.get("exp_avg", {}), state.slots.get("exp_avg_sq", {})
         new_p, new_m, new_v = {}, {}, {}
         for name, p in params.items():
-            xp = namespace(p)
-            g = grads[name]
-            m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
-            v = b2 * vs[name] + (1.0 - b2) * (g * g) if name in vs else (1.0 - b2) * (g * g)
-            m_hat = m / c1
-            den = xp.sqrt(v / c2) + self.eps
-            ok = den > 0
-            upd = xp.where(ok, m_hat / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))
+            m, v, upd = _adam_direction(namespace(p), grads[name], ms.get(name), vs.get(name),
+                                        b1, b2, c1, c2, self.eps)
             p = p * (1.0 - self.lr * self.weight_decay)
             new_p[name] = p - self.lr * upd
             new_m[name], new_v[name] = m, v

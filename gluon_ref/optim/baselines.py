@@ -16,6 +16,7 @@ input ``g + mu b``; ``p <- p - lr d``.  A baseline, not an LMO method.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..backend import namespace
 from .base import Optimizer
@@ -38,56 +39,57 @@ def _mom(beta) -> Momentum:
 
 
 @dataclass(frozen=True)
-class NormalizedGD(Optimizer):
-    """Layer-wise normalized GD, ``X - lr M/||M||_F`` (``M = 0`` gives no step)."""
+class _LayerwiseMomentumDescent(Optimizer):
+    """Shared body of :class:`NormalizedGD` and :class:`SignSGD`: momentum ``M``, then ``_move``."""
 
     lr: float = 0.01
     momentum: float = 0.0
-    name: str = "normalized_gd"
+
+    #: catalogue norm of the Gluon step this preset is (see :meth:`as_gluon`)
+    gluon_norm: ClassVar[str] = ""
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
 
+    def _move(self, xp, x, m):  # pragma: no cover - interface
+        raise NotImplementedError
+
     def _update(self, params, grads, state):
         bufs = state.slots.get("momentum_buffer", {})
         new_p, new_b = {}, {}
         for name, x in params.items():
-            xp = namespace(x)
             m = _ema(bufs, name, grads[name], self.momentum)
-            nrm = float(xp.sqrt(xp.sum(m * m)))
-            new_p[name] = x - (self.lr / nrm) * m if nrm > 0 else x
+            new_p[name] = self._move(namespace(x), x, m)
             new_b[name] = m
         return new_p, ({"momentum_buffer": new_b} if self.momentum else {}), {}
 
     def as_gluon(self, params) -> GluonConfig:
-        return gluon_config(params, norms="frobenius", stepsizes=self.lr, momentum=_mom(self.momentum))
+        return gluon_config(params, norms=self.gluon_norm, stepsizes=self.lr,
+                            momentum=_mom(self.momentum))
 
 
 @dataclass(frozen=True)
-class SignSGD(Optimizer):
+class NormalizedGD(_LayerwiseMomentumDescent):
+    """Layer-wise normalized GD, ``X - lr M/||M||_F`` (``M = 0`` gives no step)."""
+
+    name: str = "normalized_gd"
+    gluon_norm: ClassVar[str] = "frobenius"
+
+    def _move(self, xp, x, m):
+        nrm = float(xp.sqrt(xp.sum(m * m)))
+        return x - (self.lr / nrm) * m if nrm > 0 else x
+
+
+@dataclass(frozen=True)
+class SignSGD(_LayerwiseMomentumDescent):
     """Layer-wise signSGD / Signum, ``X - lr sign(M)`` (``sign(0) = 0``)."""
 
-    lr: float = 0.01
-    momentum: float = 0.0
     name: str = "sign_sgd"
+    gluon_norm: ClassVar[str] = "linf"
 
-    def __post_init__(self):
-        check_hyper("lr", self.lr)
-        check_hyper("momentum", self.momentum, high=1.0, high_open=True)
-
-    def _update(self, params, grads, state):
-        bufs = state.slots.get("momentum_buffer", {})
-        new_p, new_b = {}, {}
-        for name, x in params.items():
-            xp = namespace(x)
-            m = _ema(bufs, name, grads[name], self.momentum)
-            new_p[name] = x - self.lr * xp.sign(m)
-            new_b[name] = m
-        return new_p, ({"momentum_buffer": new_b} if self.momentum else {}), {}
-
-    def as_gluon(self, params) -> GluonConfig:
-        return gluon_config(params, norms="linf", stepsizes=self.lr, momentum=_mom(self.momentum))
+    def _move(self, xp, x, m):
+        return x - self.lr * xp.sign(m)
 
 
 @dataclass(frozen=True)

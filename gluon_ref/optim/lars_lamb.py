@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..backend import namespace
+from .adam import _adam_direction
 from .base import Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_betas, check_hyper
@@ -115,12 +116,8 @@ class LAMB(Optimizer):
         new_p, new_m, new_v, ratios = {}, {}, {}, {}
         for name, x in params.items():
             xp = namespace(x)
-            g = grads[name]
-            m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
-            v = b2 * vs[name] + (1.0 - b2) * (g * g) if name in vs else (1.0 - b2) * (g * g)
-            den = xp.sqrt(v / c2) + self.eps
-            ok = den > 0
-            r = xp.where(ok, (m / c1) / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))
+            m, v, r = _adam_direction(xp, grads[name], ms.get(name), vs.get(name),
+                                      b1, b2, c1, c2, self.eps)
             u = r + self.weight_decay * x
             xn, un = _fro(xp, x), _fro(xp, u)
             phi_x = xn if self.phi is None else float(self.phi(xn))

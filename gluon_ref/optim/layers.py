@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from ..backend import check_float_array, namespace
+from ..backend import check_finite, check_float_array, namespace
 
 __all__ = [
     "ROLES",
@@ -45,6 +45,7 @@ __all__ = [
     "check_params",
     "check_step_inputs",
     "check_hyper",
+    "check_count",
     "check_betas",
 ]
 
@@ -153,16 +154,8 @@ def check_params(params: Mapping[str, Any] | Sequence[Any]) -> tuple[dict[str, A
         check_float_array(x, f"parameter {name!r}")
         if any(int(d) == 0 for d in x.shape):
             raise ValueError(f"parameter {name!r} has an empty dimension: shape {tuple(x.shape)}")
-        _check_finite_layer(x, f"parameter {name!r}")
+        check_finite(x, f"parameter {name!r}")
     return named, seq
-
-
-def _check_finite_layer(x, label: str) -> None:
-    xp = namespace(x)
-    if not bool(xp.all(xp.isfinite(x))):
-        n_bad = int(xp.sum(xp.astype(~xp.isfinite(x), xp.int64)))
-        raise ValueError(f"{label} has {n_bad} non-finite entries (NaN or inf) in shape "
-                         f"{tuple(x.shape)}; refusing to step")
 
 
 def check_step_inputs(params, grads, what: str = "grads", expected_names=None
@@ -202,7 +195,7 @@ def check_step_inputs(params, grads, what: str = "grads", expected_names=None
         except TypeError as exc:
             raise TypeError(f"{what}[{name!r}] and its parameter come from different array "
                             "libraries") from exc
-        _check_finite_layer(g, f"{what}[{name!r}] (layer {name!r})")
+        check_finite(g, f"{what}[{name!r}] (layer {name!r})")
     return named_p, {n: named_g[n] for n in named_p}, seq
 
 
@@ -229,6 +222,13 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
         raise ValueError(f"hyperparameter {name} must lie in {lo}{low}, "
                          f"{'inf' if high is None else high}{hi}, got {value!r}")
     return v
+
+
+def check_count(name: str, value) -> int:
+    """``int(value)`` after checking it is an integer >= 1 (step counts, periods)."""
+    if int(value) != value or value < 1:
+        raise ValueError(f"hyperparameter {name} must be an integer >= 1, got {value!r}")
+    return int(value)
 
 
 def check_betas(name: str, betas, count: int = 2) -> tuple[float, ...]:

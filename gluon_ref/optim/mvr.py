@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..geometry import Spectral
 from ..norms import get_norm
 from .base import Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -57,10 +58,13 @@ class GluonMVR(Optimizer):
     def _check_layers(self, named):
         roles = resolve_roles({n: tuple(x.shape) for n, x in named.items()}, self.roles)
         for n, x in named.items():
-            try:
-                norm = get_norm(self._per_layer(self.norms, n, roles[n]))
-            except KeyError:
-                raise ValueError(f"no norm for layer {n!r} (role {roles[n]!r}) in {self.norms!r}") from None
+            for what, value in (("norm", self.norms), ("lr", self.lr)):
+                try:
+                    self._per_layer(value, n, roles[n])
+                except KeyError:
+                    raise ValueError(f"no {what} for layer {n!r} (role {roles[n]!r}) in "
+                                     f"{value!r}") from None
+            norm = self._layer_norm(n, roles[n])
             if x.ndim not in norm.ndims:
                 raise ValueError(f"layer {n!r} has shape {tuple(x.shape)}; norm {norm.name!r} accepts "
                                  f"ndim {norm.ndims}")
@@ -69,6 +73,14 @@ class GluonMVR(Optimizer):
         if isinstance(value, Mapping):
             return value[name] if name in value else value[role]
         return value
+
+    def _layer_norm(self, name, role):
+        """The layer's norm; the orthogonalizer replaces the polar factor of spectral norms only
+        (as :func:`~gluon_ref.optim.gluon.gluon_config` does)."""
+        norm = get_norm(self._per_layer(self.norms, name, role))
+        if self.orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+            norm = norm.with_orthogonalizer(self.orthogonalizer)
+        return norm
 
     def _a(self, k: int) -> float:
         a = self.a(k) if callable(self.a) else self.a
@@ -94,8 +106,7 @@ class GluonMVR(Optimizer):
                 m = g
             else:
                 m = g + (1.0 - self._a(k)) * (est[name] - prev[name])
-            norm = get_norm(self._per_layer(self.norms, name, roles[name]),
-                            orthogonalizer=self.orthogonalizer)
+            norm = self._layer_norm(name, roles[name])
             t = float(self._per_layer(self.lr, name, roles[name]))
             new_p[name] = x + t * norm.lmo(m)
             new_est[name] = m

@@ -56,14 +56,16 @@ def _ns5_default():
     return _ns5
 
 
-def _row_mean_sq(xp, o):
-    return xp.mean(o * o, axis=1, keepdims=True)
+def _row_normalize(xp, o, v_prev, b2: float, eps: float):
+    """``(O / (sqrt(v) + eps), v)`` with ``v <- b2 v + (1 - b2) mean_over_columns(O * O)``.
 
-
-def _check_2d(named, who):
-    for n, x in named.items():
-        if x.ndim != 2:
-            raise ValueError(f"{who} supports 2-D parameters only; layer {n!r} has shape {tuple(x.shape)}")
+    ``v`` is zero-initialised (``v_prev`` None); a zero denominator gives 0.
+    """
+    rms2 = xp.mean(o * o, axis=1, keepdims=True)
+    v = b2 * v_prev + (1.0 - b2) * rms2 if v_prev is not None else (1.0 - b2) * rms2
+    den = xp.sqrt(v) + eps
+    ok = den > 0
+    return xp.where(ok, o / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(o)), v
 
 
 def _check_wide(params, who):
@@ -74,15 +76,14 @@ def _check_wide(params, who):
 
 
 @dataclass(frozen=True)
-class NorMuonPaper(Optimizer):
-    """NorMuon, paper form (module docstring; **uncertain** details)."""
+class _NorMuonBase(Optimizer):
+    """Hyperparameters and checks shared by the two NorMuon forms; 2-D parameters only."""
 
     lr: float = 0.02
     betas: tuple[float, float] = (0.95, 0.95)
     eps: float = 1e-8
     weight_decay: float = 0.0
     orthogonalizer: Callable[[Any], Any] = field(default_factory=_ns5_default)
-    name: str = "normuon_paper"
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -91,7 +92,17 @@ class NorMuonPaper(Optimizer):
         check_hyper("weight_decay", self.weight_decay)
 
     def _check_layers(self, named):
-        _check_2d(named, "NorMuon")
+        for n, x in named.items():
+            if x.ndim != 2:
+                raise ValueError(f"NorMuon supports 2-D parameters only; layer {n!r} has shape "
+                                 f"{tuple(x.shape)}")
+
+
+@dataclass(frozen=True)
+class NorMuonPaper(_NorMuonBase):
+    """NorMuon, paper form (module docstring; **uncertain** details)."""
+
+    name: str = "normuon_paper"
 
     def _update(self, params, grads, state):
         b1, b2 = (float(b) for b in self.betas)
@@ -103,11 +114,7 @@ class NorMuonPaper(Optimizer):
             g = grads[name]
             m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
             o = self.orthogonalizer(m)
-            rms2 = _row_mean_sq(xp, o)
-            v = b2 * vs[name] + (1.0 - b2) * rms2 if name in vs else (1.0 - b2) * rms2
-            den = xp.sqrt(v) + self.eps
-            ok = den > 0
-            o_hat = xp.where(ok, o / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(o))
+            o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
             fro = float(xp.sqrt(xp.sum(o_hat * o_hat)))
             eta_hat = 0.2 * self.lr * math.sqrt(m_rows * n_cols) / fro if fro > 0 else 0.0
             new_p[name] = w - (self.lr * self.weight_decay) * w - eta_hat * o_hat
@@ -131,24 +138,11 @@ class NorMuonPaper(Optimizer):
 
 
 @dataclass(frozen=True)
-class NorMuonCode(Optimizer):
+class NorMuonCode(_NorMuonBase):
     """NorMuon, official-code form (module docstring)."""
 
-    lr: float = 0.02
-    betas: tuple[float, float] = (0.95, 0.95)
     eps: float = 1e-10
-    weight_decay: float = 0.0
-    orthogonalizer: Callable[[Any], Any] = field(default_factory=_ns5_default)
     name: str = "normuon_code"
-
-    def __post_init__(self):
-        check_hyper("lr", self.lr)
-        check_betas("betas", self.betas)
-        check_hyper("eps", self.eps)
-        check_hyper("weight_decay", self.weight_decay)
-
-    def _check_layers(self, named):
-        _check_2d(named, "NorMuon")
 
     def _update(self, params, grads, state):
         b1, b2 = (float(b) for b in self.betas)
@@ -162,11 +156,7 @@ class NorMuonCode(Optimizer):
             buf = buf + (1.0 - b1) * (g - buf)
             u = g + b1 * (buf - g)
             o = self.orthogonalizer(u)
-            rms2 = _row_mean_sq(xp, o)
-            v = b2 * vs[name] + (1.0 - b2) * rms2 if name in vs else (1.0 - b2) * rms2
-            den = xp.sqrt(v) + self.eps
-            ok = den > 0
-            o_hat = xp.where(ok, o / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(o))
+            o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
             fro_hat = float(xp.sqrt(xp.sum(o_hat * o_hat)))
             fro_o = float(xp.sqrt(xp.sum(o * o)))
             if fro_hat > 0:

@@ -44,7 +44,7 @@ from ..backend import namespace
 from ..polar import MUON_QUINTIC, newton_schulz
 from .base import Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper, resolve_roles
+from .layers import as_named, check_hyper, resolve_roles
 from .momentum import scion as scion_momentum
 from .stepsizes import Constant
 
@@ -186,7 +186,7 @@ class Scion(Optimizer):
 
     def as_gluon(self, params) -> GluonConfig:
         """The Gluon configuration: catalogue norms by role, Scion momentum, SCG or uSCG radii."""
-        named = dict(params) if isinstance(params, Mapping) else {str(i): v for i, v in enumerate(params)}
+        named, _ = as_named(params)
         roles = self._roles(named)
         norms = {n: SCION_NORMS[self.assignment][roles[n]][1] for n in named}
         scales = {n: self.scale_of(n, roles[n]) for n in named}

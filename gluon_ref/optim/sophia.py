@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backend import asarray_like, namespace
+from ..backend import asarray_like, check_finite, namespace
 from .base import Optimizer
-from .layers import as_named, check_betas, check_hyper
+from .layers import as_named, check_betas, check_count, check_hyper
 
 __all__ = ["Sophia", "hutchinson"]
 
@@ -68,8 +68,7 @@ class Sophia(Optimizer):
         check_hyper("gamma", self.gamma, low_open=True)
         check_hyper("eps", self.eps, low_open=True)
         check_hyper("weight_decay", self.weight_decay)
-        if int(self.update_every) != self.update_every or self.update_every < 1:
-            raise ValueError(f"hyperparameter update_every must be an integer >= 1, got {self.update_every!r}")
+        check_count("update_every", self.update_every)
 
     def refresh_due(self, k: int) -> bool:
         return k > 0 and k % int(self.update_every) == 0
@@ -90,9 +89,7 @@ class Sophia(Optimizer):
             for n, x in params.items():
                 if n not in est or tuple(est[n].shape) != tuple(x.shape):
                     raise ValueError(f"Hessian estimate for layer {n!r} is missing or has the wrong shape")
-                xe = namespace(est[n])
-                if not bool(xe.all(xe.isfinite(est[n]))):
-                    raise ValueError(f"Hessian estimate for layer {n!r} has non-finite entries")
+                check_finite(est[n], f"Hessian estimate for layer {n!r}")
             hs = {n: b2 * hs[n] + (1.0 - b2) * est[n] if n in hs else (1.0 - b2) * est[n]
                   for n in params}
         new_p, new_m, new_h = {}, {}, {}

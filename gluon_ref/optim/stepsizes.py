@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Any, Callable
 
 from ..backend import namespace
-from .layers import check_hyper
+from .layers import check_count, check_hyper
 
 __all__ = [
     "StepContext",
@@ -137,9 +137,7 @@ class Warmup(StepsizePolicy):
     warmup_steps: int
 
     def __post_init__(self):
-        if int(self.warmup_steps) != self.warmup_steps or self.warmup_steps < 1:
-            raise ValueError(f"hyperparameter warmup_steps must be an integer >= 1, "
-                             f"got {self.warmup_steps!r}")
+        check_count("warmup_steps", self.warmup_steps)
 
     def __call__(self, ctx):
         return min(1.0, (ctx.k + 1) / self.warmup_steps) * self.base(ctx)
@@ -159,8 +157,7 @@ class Cosine(StepsizePolicy):
     def __post_init__(self):
         check_hyper("t_max", self.t_max)
         check_hyper("t_min", self.t_min, high=self.t_max)
-        if int(self.total_steps) != self.total_steps or self.total_steps < 1:
-            raise ValueError(f"hyperparameter total_steps must be an integer >= 1, got {self.total_steps!r}")
+        check_count("total_steps", self.total_steps)
 
     def at(self, k: int) -> float:
         kk = min(k, self.total_steps)
@@ -202,8 +199,7 @@ class UBA(StepsizePolicy):
         check_hyper("t_max", self.t_max)
         check_hyper("t_min", self.t_min, high=self.t_max)
         check_hyper("phi (UBA)", self.phi, low_open=True)
-        if int(self.total_steps) != self.total_steps or self.total_steps < 1:
-            raise ValueError(f"hyperparameter total_steps must be an integer >= 1, got {self.total_steps!r}")
+        check_count("total_steps", self.total_steps)
 
     def at(self, k: int) -> float:
         kk = min(k, self.total_steps)

@@ -28,7 +28,7 @@ from gluon_ref.optim import (
 )
 from gluon_ref.optim.momentum import scion as scion_momentum
 from gluon_ref.polar import polar_exact
-from proofs_check.equivalence import CASES, SHAPES, run_pair
+from proofs_check.equivalence import CASES, run_case
 
 from .base import CheckContext, Claim, Instance, SymbolicResult
 
@@ -130,17 +130,10 @@ def _case_numeric(*names: str, seeds_quick: int = 1, seeds_full: int = 4):
         for name in names:
             case = _CASES[name]
             for s in range(seeds_full if ctx.full else seeds_quick):
-                stats: dict = {}
-                diff = run_pair(case.make_preset(), case.make_config, SHAPES[case.shapes],
-                                seed=ctx.seed * 1000 + s, steps=20, needs_prev=case.needs_prev,
-                                stats=stats if case.bound == "kappa2" else None)
-                tol = 1e-12
-                if case.bound == "kappa2":
-                    dim = max(max(sh) for sh in SHAPES[case.shapes].values())
-                    tol = max(tol, dim * EPS * stats["kappa_max"] ** 2)
+                diff, tol, kappa = run_case(case, seed=ctx.seed * 1000 + s, steps=20, tol=1e-12)
                 inst.append(Instance(f"{name} seed {s}: max rel iterate difference over 20 steps",
                                      diff, 0.0, "==", tol,
-                                     note=(f"kappa_max = {stats['kappa_max']:.2e}" if stats else "")))
+                                     note=(f"kappa_max = {kappa:.2e}" if case.bound == "kappa2" else "")))
         return inst
     return check
 
@@ -254,7 +247,7 @@ def _sophia_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("optim-sophia")
     shapes = {"w": (5, 4), "b": (5,)}
     opt = Sophia(lr=1e-3, betas=(0.9, 0.99), weight_decay=0.0, update_every=5)
-    x, st = {n: rng.standard_normal(s) for n, s in shapes.items()}, None
+    x = {n: rng.standard_normal(s) for n, s in shapes.items()}
     st = opt.init(x)
     m = {n: np.zeros(s) for n, s in shapes.items()}
     inst = []

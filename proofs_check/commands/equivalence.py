@@ -14,7 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=20, help="steps per trajectory (default 20)")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                    help="float64 (bound 1e-12) or float32 (bound scaled by eps)")
-    p.add_argument("--rows", nargs="*", metavar="ROW", choices=[c.name for c in CASES],
+    p.add_argument("--rows", nargs="+", metavar="ROW", choices=[c.name for c in CASES],
                    help="only these rows")
 
 
