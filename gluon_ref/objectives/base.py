@@ -54,10 +54,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import check_finite, check_float_array, namespace, to_numpy
-from ..norms import Norm, get_norm
+from ..backend import asarray_like, check_finite, check_float_array, namespace, to_numpy
+from ..norms import Norm, _matrix_shape, get_norm
 
 __all__ = [
+    "DomainError",
     "LayerSpec",
     "LayerConstants",
     "LocalConstants",
@@ -133,20 +134,6 @@ class LayerConstants:
         if not (self.radius > 0):
             raise ValueError(f"radius must be > 0, got {self.radius}")
 
-    def as_tuple(self) -> tuple[float, float]:
-        """``(L0, L1)``."""
-        return (self.L0, self.L1)
-
-    def scaled(self, factor: float) -> "LayerConstants":
-        """Both constants multiplied by ``factor`` (negative controls use 1/2)."""
-        h = None if self.hessian is None else (self.hessian[0] * factor, self.hessian[1] * factor)
-        return LayerConstants(self.L0 * factor, self.L1 * factor, self.radius, h,
-                              self.tightness, self.note + f" (scaled by {factor})")
-
-    def bound(self, grad_dual_norm: float) -> float:
-        """``L0 + L1 * ||grad_i f(X)||_*``: the effective constant at the anchor."""
-        return self.L0 + self.L1 * grad_dual_norm
-
 
 def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, float]:
     """Radius-restricted Assumption 1 constants from the Hessian form.
@@ -186,7 +173,7 @@ class LocalConstants:
     form is what the proofs need):
 
     * one-layer steps (only block ``i`` moves): Assumption 1 along the segment
-      with ``L0_i = h[i, i]``, ``L1_i = 0`` (:meth:`one_layer`);
+      with ``L0_i = h[i, i]``, ``L1_i = 0``;
     * Lemma D on the box with ``L0_i = h_ii + sum_{j != i} s_ij w_ij``
       (:meth:`descent`), ``s_ij = (h_ij + h_ji)/2``, ``w_ij = sqrt(h_ii/h_jj)``:
       from ``<D, H(Z) D> <= sum_ij h_ij a_i a_j`` (``a_i = ||D_i||``) and
@@ -200,10 +187,6 @@ class LocalConstants:
     h: np.ndarray
     radii: Mapping[str, float]
     note: str = ""
-
-    def one_layer(self) -> dict[str, float]:
-        """``{i: h_ii}``: segment-form ``L0_i`` for steps that move layer ``i`` only."""
-        return {n: float(self.h[i, i]) for i, n in enumerate(self.names)}
 
     def descent(self) -> dict[str, float]:
         """Lemma D constants on the box (class docstring, weighted ``2ab`` bound)."""
@@ -226,10 +209,6 @@ class LocalConstants:
         a = np.array([float(step_norms[n]) for n in self.names])
         return {n: float(self.h[i] @ a) for i, n in enumerate(self.names)}
 
-    def scaled(self, factor: float) -> "LocalConstants":
-        """``h`` multiplied by ``factor`` (negative controls)."""
-        return LocalConstants(self.names, self.h * factor, self.radii, self.note)
-
 
 # -- norm comparison constants -------------------------------------------------
 
@@ -244,13 +223,6 @@ BASE_GEOMETRY = {
     "colnorm": "col", "colnorm_normalized": "col", "l1_to_l2": "col",
     "rownorm": "row", "l2_to_linf": "row",
 }
-
-
-def matrix_view_shape(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(m, n) of the matrix view used by the norms: vectors are (m, 1)."""
-    if len(shape) == 1:
-        return shape[0], 1
-    return shape[0], math.prod(shape[1:])
 
 
 def base_geometry(norm: Norm) -> str:
@@ -293,7 +265,7 @@ def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, f
     and ``||G||_* <= nu ||G||_nuc``.
     """
     n_obj = get_norm(norm)
-    m, n = matrix_view_shape(tuple(shape))
+    m, n = _matrix_shape(tuple(shape))
     base = base_geometry(n_obj)
     c = n_obj.scale(tuple(shape))
     kappa, nu = {
@@ -321,7 +293,40 @@ def layer_dual_norms(obj: "Objective", G: Point) -> dict[str, float]:
     return {k: float(spec.norm_obj.dual_norm(G[k])) for k, spec in obj.layers.items()}
 
 
-class Objective:
+class DomainError(ValueError):
+    """A point outside an objective's domain (a ``ValueError`` naming the layer)."""
+
+
+class _DataCache:
+    """NumPy data moved to a point's namespace, dtype and device, cached per object.
+
+    Shared by :class:`Objective` and :class:`~.separable.LayerTerm`; the owner
+    sets ``self._cache = {}`` and may lower ``_cache_limit``.
+    """
+
+    _cache_limit = 256
+
+    def _data(self, xp, like, key: str, array: np.ndarray):
+        """``array`` (NumPy, float64) in ``like``'s namespace and dtype, cached."""
+        ck = (id(xp), str(like.dtype), str(getattr(like, "device", "")), key)
+        hit = self._cache.get(ck)
+        if hit is None:
+            hit = asarray_like(np.asarray(array, dtype=np.float64), like)  # like's device too
+            if len(self._cache) > self._cache_limit:
+                self._cache.clear()
+            self._cache[ck] = hit
+        return hit
+
+    def _samples(self, xp, like, batch, **arrays) -> list:
+        """Data ``arrays`` (samples as columns, keyed by name) via :meth:`_data`; only the
+        columns in ``batch`` when it is not ``None`` (a validated index array)."""
+        out = [self._data(xp, like, k, a) for k, a in arrays.items()]
+        if batch is not None:
+            out = [xp.take(a, batch, axis=1) for a in out]
+        return out
+
+
+class Objective(_DataCache):
     """Base class of the layered objectives (see the module docstring).
 
     Subclasses set ``name``, ``layers`` (via :meth:`_set_layers`),
@@ -431,30 +436,18 @@ class Objective:
         return xp, out
 
     def _check_domain(self, xp, X: dict[str, Any]) -> None:
-        """Raise ``ValueError`` naming the layer if ``X`` is outside the domain (default: none)."""
+        """Raise :class:`DomainError` naming the layer if ``X`` is outside the domain (default:
+        none)."""
 
     def in_domain(self, X: Point) -> bool:
         """True iff :meth:`check_point` accepts ``X`` (shape errors still raise)."""
         try:
             self.check_point(X)
-        except ValueError as exc:
-            if "outside the domain" in str(exc):
-                return False
-            raise
+        except DomainError:
+            return False
         return True
 
     # -- data movement ----------------------------------------------------------------
-    def _data(self, xp, like, key: str, array: np.ndarray):
-        """``array`` (NumPy, float64) in ``like``'s namespace and dtype, cached."""
-        ck = (id(xp), str(like.dtype), str(getattr(like, "device", "")), key)
-        hit = self._cache.get(ck)
-        if hit is None:
-            hit = xp.asarray(np.asarray(array, dtype=np.float64), dtype=like.dtype)
-            if len(self._cache) > 256:
-                self._cache.clear()
-            self._cache[ck] = hit
-        return hit
-
     def _batch(self, xp, like, batch):
         """Validate a minibatch index array; return it in ``xp`` (int64) or None."""
         if batch is None:
@@ -539,7 +532,7 @@ class Objective:
         _check_rng(rng)
         out = {}
         for k, spec in self._layers.items():
-            fan_in = matrix_view_shape(spec.shape)[1] if len(spec.shape) > 1 else spec.shape[0]
+            fan_in = _matrix_shape(spec.shape)[1] if len(spec.shape) > 1 else spec.shape[0]
             out[k] = scale * rng.standard_normal(spec.shape) / math.sqrt(fan_in)
         return to_namespace(out, xp, dtype)
 

@@ -32,7 +32,8 @@ import math
 
 import numpy as np
 
-from .base import LayerSpec, Objective
+from ..backend import to_numpy
+from .base import LayerSpec, Objective, to_namespace
 
 __all__ = ["DigitsMLP", "load_digits_arrays"]
 
@@ -86,14 +87,7 @@ class DigitsMLP(Objective):
         self.lower_bound = 0.0
         self.source = "digits.py; sklearn load_digits"
 
-    # -- data -------------------------------------------------------------------
-    def _xy(self, xp, like, batch):
-        Xd = self._data(xp, like, "Xtr", self.Xtr)
-        Yd = self._data(xp, like, "Ytr", self.Ytr)
-        if batch is not None:
-            Xd, Yd = xp.take(Xd, batch, axis=1), xp.take(Yd, batch, axis=1)
-        return Xd, Yd
-
+    # -- model ------------------------------------------------------------------
     def _forward(self, xp, P, Xd):
         Hd = xp.tanh(P["W1"] @ Xd + P["b1"][:, None])
         logits = P["W2"] @ Hd + P["b2"][:, None]
@@ -104,7 +98,7 @@ class DigitsMLP(Objective):
         return Hd, logits, lse, ex / se
 
     def _value_and_grad(self, xp, P, batch):
-        Xd, Yd = self._xy(xp, P["W1"], batch)
+        Xd, Yd = self._samples(xp, P["W1"], batch, Xtr=self.Xtr, Ytr=self.Ytr)
         nb = Xd.shape[1]
         Hd, logits, lse, prob = self._forward(xp, P, Xd)
         val = (xp.sum(lse) - xp.sum(logits * Yd)) / nb
@@ -118,7 +112,7 @@ class DigitsMLP(Objective):
         }
 
     def _hvp(self, xp, P, V):
-        Xd, Yd = self._xy(xp, P["W1"], None)
+        Xd, Yd = self._samples(xp, P["W1"], None, Xtr=self.Xtr, Ytr=self.Ytr)
         nb = Xd.shape[1]
         Hd, logits, lse, prob = self._forward(xp, P, Xd)
         Sp = 1 - Hd * Hd
@@ -144,8 +138,6 @@ class DigitsMLP(Objective):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         Xd = self._data(xp, Pc["W1"], "X" + split[:2], self.Xtr if split == "train" else self.Xte)
         _, logits, _, _ = self._forward(xp, Pc, Xd)
-        from ..backend import to_numpy
-
         return np.argmax(to_numpy(logits), axis=0)
 
     def accuracy(self, P, split: str = "test") -> float:
@@ -162,5 +154,4 @@ class DigitsMLP(Objective):
                 pt[k] = np.zeros(spec.shape)
             else:
                 pt[k] = rng.standard_normal(spec.shape) / math.sqrt(spec.shape[1])
-        dtype = xp.float64 if dtype is None else dtype
-        return {k: xp.asarray(v, dtype=dtype) for k, v in pt.items()}
+        return to_namespace(pt, xp, dtype)

@@ -28,16 +28,11 @@ import math
 
 import numpy as np
 
+from ..backend import to_numpy
 from .base import LayerSpec, LocalConstants, Objective, norm_comparisons
+from .quadratics import quadratic_constant
 
 __all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]
-
-
-def _prod(vals) -> float:
-    out = 1.0
-    for v in vals:
-        out *= v
-    return out
 
 
 class DeepLinear(Objective):
@@ -121,13 +116,6 @@ class DeepLinear(Objective):
         c0 = 0.5 * float(np.sum(self.Y * self.Y)) / self.n_samples
         return max(c0 - 0.5 * float(np.sum(sv[:r] ** 2)), 0.0)
 
-    def _zy(self, xp, like, batch):
-        Z = self._data(xp, like, "Z", self.Z)
-        Y = self._data(xp, like, "Y", self.Y)
-        if batch is not None:
-            Z, Y = xp.take(Z, batch, axis=1), xp.take(Y, batch, axis=1)
-        return Z, Y
-
     def _forward(self, xp, X, Z):
         acts = [Z]
         for n in self.names:
@@ -135,8 +123,7 @@ class DeepLinear(Objective):
         return acts
 
     def _value_and_grad(self, xp, X, batch):
-        like = X[self.names[0]]
-        Z, Y = self._zy(xp, like, batch)
+        Z, Y = self._samples(xp, X[self.names[0]], batch, Z=self.Z, Y=self.Y)
         nb = Z.shape[1]
         acts = self._forward(xp, X, Z)
         R = acts[-1] - Y
@@ -150,8 +137,7 @@ class DeepLinear(Objective):
         return val, grads
 
     def _hvp(self, xp, X, V):
-        like = X[self.names[0]]
-        Z, Y = self._zy(xp, like, None)
+        Z, Y = self._samples(xp, X[self.names[0]], None, Z=self.Z, Y=self.Y)
         nb = Z.shape[1]
         acts = self._forward(xp, X, Z)
         dacts = [xp.zeros_like(Z)]
@@ -168,11 +154,9 @@ class DeepLinear(Objective):
 
     def local_constants(self, X, radii) -> LocalConstants:
         """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
-        from .quadratics import quadratic_constant
-
         self._check_radii(radii)
         _, Xc = self.check_point(X)
-        Xn = {k: np.asarray(_np(v), dtype=np.float64) for k, v in Xc.items()}
+        Xn = {k: np.asarray(to_numpy(v), dtype=np.float64) for k, v in Xc.items()}
         names, L = self.names, self.L
         specs = [self._layers[n] for n in names]
         kap, nu = zip(*(norm_comparisons(sp.norm, sp.shape) for sp in specs))
@@ -186,7 +170,7 @@ class DeepLinear(Objective):
         for n in names[1:]:
             P = Xn[n] @ P
         E = P @ self.Sigma - self.Sigma_yz
-        dP = sum(kap[k] * float(radii[names[k]]) * _prod(beta[j] for j in range(L) if j != k)
+        dP = sum(kap[k] * float(radii[names[k]]) * math.prod(beta[j] for j in range(L) if j != k)
                  for k in range(L))
         eps = float(np.linalg.norm(E)) + s * dP
         g = []
@@ -202,9 +186,9 @@ class DeepLinear(Objective):
             b2 = float(np.linalg.norm(B, 2))
             g0_sq = min(a2 * a2 * quadratic_constant("right", B @ B.T, specs[l].shape, specs[l].norm).value,
                         b2 * b2 * quadratic_constant("left", A.T @ A, specs[l].shape, specs[l].norm).value)
-            dA = _prod(beta[j] for j in range(l + 1, L)) - _prod(x[j] for j in range(l + 1, L))
-            dB = (_prod(beta[j] for j in range(l)) - _prod(x[j] for j in range(l))) * math.sqrt(s)
-            b_box = _prod(beta[j] for j in range(l)) * math.sqrt(s)
+            dA = math.prod(beta[j] for j in range(l + 1, L)) - math.prod(x[j] for j in range(l + 1, L))
+            dB = (math.prod(beta[j] for j in range(l)) - math.prod(x[j] for j in range(l))) * math.sqrt(s)
+            b_box = math.prod(beta[j] for j in range(l)) * math.sqrt(s)
             g.append(math.sqrt(max(g0_sq, 0.0)) + kap[l] * (dA * b_box + a2 * dB))
         h = np.zeros((L, L))
         for l in range(L):
@@ -212,15 +196,9 @@ class DeepLinear(Objective):
                 if k == l:
                     h[l, l] = g[l] ** 2
                 else:
-                    h[l, k] = g[l] * g[k] + eps * min(kap[l] * nu[k], nu[l] * kap[k]) * _prod(
+                    h[l, k] = g[l] * g[k] + eps * min(kap[l] * nu[k], nu[l] * kap[k]) * math.prod(
                         beta[j] for j in range(L) if j not in (l, k))
         return LocalConstants(tuple(names), h, dict(radii), "DeepLinear class docstring")
-
-
-def _np(a):
-    from ..backend import to_numpy
-
-    return to_numpy(a)
 
 
 def matrix_factorization(M=None, rank: int = 3, seed: int = 0, shape=(6, 5),
@@ -238,7 +216,6 @@ def matrix_factorization(M=None, rank: int = 3, seed: int = 0, shape=(6, 5),
     m, n = M.shape
     Z = math.sqrt(n) * np.eye(n)
     obj = DeepLinear([n, rank, m], Z, math.sqrt(n) * M, norms, name="matrix_factorization")
-    obj.M = M
     obj.source = "nonseparable.py (matrix factorization as DeepLinear)"
     return obj
 
@@ -318,16 +295,9 @@ class TanhMLP(Objective):
         self.optimum = 0.0 if (teacher_width is not None and hidden >= teacher_width) else None
         self.source = "nonseparable.py (TanhMLP teacher-student)"
 
-    def _zy(self, xp, like, batch):
-        Z = self._data(xp, like, "Z", self.Z)
-        Y = self._data(xp, like, "Y", self.Y)
-        if batch is not None:
-            Z, Y = xp.take(Z, batch, axis=1), xp.take(Y, batch, axis=1)
-        return Z, Y
-
     def _value_and_grad(self, xp, X, batch):
         W1, W2 = X["W1"], X["W2"]
-        Z, Y = self._zy(xp, W1, batch)
+        Z, Y = self._samples(xp, W1, batch, Z=self.Z, Y=self.Y)
         nb = Z.shape[1]
         S = xp.tanh(W1 @ Z)
         R = W2 @ S - Y
@@ -338,7 +308,7 @@ class TanhMLP(Objective):
 
     def _hvp(self, xp, X, V):
         W1, W2, V1, V2 = X["W1"], X["W2"], V["W1"], V["W2"]
-        Z, Y = self._zy(xp, W1, None)
+        Z, Y = self._samples(xp, W1, None, Z=self.Z, Y=self.Y)
         nb = Z.shape[1]
         S = xp.tanh(W1 @ Z)
         Sp = 1 - S * S
@@ -354,13 +324,11 @@ class TanhMLP(Objective):
 
     def local_constants(self, X, radii) -> LocalConstants:
         """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
-        from .quadratics import quadratic_constant
-
         self._check_radii(radii)
         _, Xc = self.check_point(X)
-        W1, W2 = (np.asarray(_np(Xc[k]), dtype=np.float64) for k in ("W1", "W2"))
+        W1, W2 = (np.asarray(to_numpy(Xc[k]), dtype=np.float64) for k in ("W1", "W2"))
         s1, s2 = self._layers["W1"], self._layers["W2"]
-        _, n1 = norm_comparisons(s1.norm, s1.shape)
+        k1, n1 = norm_comparisons(s1.norm, s1.shape)
         _, n2 = norm_comparisons(s2.norm, s2.shape)
         r1, r2 = float(radii["W1"]), float(radii["W2"])
         x1, x2 = float(np.linalg.norm(W1, 2)), float(np.linalg.norm(W2, 2))
@@ -370,7 +338,8 @@ class TanhMLP(Objective):
         zF = float(np.linalg.norm(Z))
         zcol = np.linalg.norm(Z, axis=0)
         q1 = quadratic_constant("right", Z @ Z.T / N, s1.shape, s1.norm).value
-        SX = np.tanh(W1 @ Z)
+        UX = W1 @ Z
+        SX = np.tanh(UX)
         RX = W2 @ SX - Y
         qS = quadratic_constant("right", SX @ SX.T / N, s2.shape, s2.norm).value
         sigma_S = math.sqrt(qS) + n2 * n1 * r1 * zF / math.sqrt(N)
@@ -379,10 +348,9 @@ class TanhMLP(Objective):
         scol = np.minimum(math.sqrt(h), b1 * zcol)  # >= ||S(W)_:s||
         rcol = np.linalg.norm(RX, axis=0) + n2 * r2 * scol + x2 * n1 * r1 * zcol  # >= ||R_:s||
         w2col = np.linalg.norm(W2, axis=0) + n2 * r2  # >= ||(W2)_:h|| on the box
-        umax = np.abs(W1 @ Z) + n1 * r1 * zcol[None, :]  # >= |u_hs| on the box
+        umax = np.abs(UX) + n1 * r1 * zcol[None, :]  # >= |u_hs| on the box
         curv = np.minimum(_TANH_CURV, 2 * umax)
         C = float(np.max(w2col[:, None] * rcol[None, :] * curv))
-        k1, _ = norm_comparisons(s1.norm, s1.shape)
         M = RX @ Z.T / N
         drho = n2 * r2 * eta + x2 * n1 * r1 * zF
         s_max = min(1.0, float(umax.max()))

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import namespace, to_numpy
+from ..backend import asarray_like, to_numpy
 from .base import Objective, norm_comparisons
 
 __all__ = ["MinibatchOracle", "NoiseOracle", "per_sample_gradients", "minibatch_variance"]
@@ -44,7 +44,29 @@ def _check_seed(seed):
     return seed
 
 
-class MinibatchOracle:
+class _SeededOracle:
+    """What both oracles share: an owned Generator that :meth:`reset` replays, and
+    ``grad``/``__call__`` derived from the subclass's ``draw`` and ``value_and_grad``."""
+
+    def __init__(self, seed: int):
+        self.seed = _check_seed(seed)
+        self.reset()
+
+    def reset(self, seed: int | None = None) -> None:
+        """Restart the sample sequence (from ``seed`` if given)."""
+        if seed is not None:
+            self.seed = _check_seed(seed)
+        self._rng = np.random.default_rng(self.seed)
+
+    def grad(self, X, sample=None) -> dict[str, Any]:
+        """Stochastic gradient at ``sample`` (drawn if ``None``)."""
+        return self.value_and_grad(X, sample)[1]
+
+    def __call__(self, X) -> dict[str, Any]:
+        return self.grad(X)
+
+
+class MinibatchOracle(_SeededOracle):
     """Uniform minibatches without replacement from a finite-sum objective.
 
     ``draw()`` returns ``batch_size`` distinct indices in ``[0, N)`` drawn
@@ -73,14 +95,7 @@ class MinibatchOracle:
         self.objective = objective
         self.batch_size = b
         self.replace = bool(replace)
-        self.seed = _check_seed(seed)
-        self.reset()
-
-    def reset(self, seed: int | None = None) -> None:
-        """Restart the sample sequence (from ``seed`` if given)."""
-        if seed is not None:
-            self.seed = _check_seed(seed)
-        self._rng = np.random.default_rng(self.seed)
+        super().__init__(seed)
 
     def draw(self) -> np.ndarray:
         """Next minibatch: sorted int64 indices."""
@@ -91,13 +106,6 @@ class MinibatchOracle:
         """Minibatch mean ``(f_B(X), grad f_B(X))`` at ``sample`` (drawn if ``None``)."""
         sample = self.draw() if sample is None else sample
         return self.objective.value_and_grad(X, batch=sample)
-
-    def grad(self, X, sample=None) -> dict[str, Any]:
-        """Minibatch gradient at ``sample`` (drawn if ``None``)."""
-        return self.value_and_grad(X, sample)[1]
-
-    def __call__(self, X) -> dict[str, Any]:
-        return self.grad(X)
 
     def variance(self, X, per_layer: bool = False):
         """Exact Euclidean variance of :meth:`grad` at ``X`` (class docstring formula)."""
@@ -137,7 +145,7 @@ class NoiseSample:
     base: Any = None
 
 
-class NoiseOracle:
+class NoiseOracle(_SeededOracle):
     """Exact (or base-oracle) gradient plus zero-mean noise of prescribed variance.
 
     ``variance_norm="dual"`` (reading (a)): ``xi_i = sigma_i (||U_i||_F / sqrt(d_i)) U_i / ||U_i||_(i)*``
@@ -184,14 +192,11 @@ class NoiseOracle:
                 raise ValueError(f"sigma for layer {k!r} must be finite and >= 0, got {v}")
         self.sigma = sig
         self.base = base
-        self.seed = _check_seed(seed)
-        self.reset()
+        super().__init__(seed)
 
     def reset(self, seed: int | None = None) -> None:
         """Restart the noise sequence (and the base oracle's) from ``seed`` or the original seed."""
-        if seed is not None:
-            self.seed = _check_seed(seed)
-        self._rng = np.random.default_rng(self.seed)
+        super().reset(seed)
         if self.base is not None and hasattr(self.base, "reset"):
             self.base.reset()
 
@@ -223,18 +228,7 @@ class NoiseOracle:
             val, g = self.base.value_and_grad(X, sample.base)
         else:
             val, g = self.objective.value_and_grad(X)
-        some = next(iter(g.values()))
-        xp = namespace(some)
-        dev = getattr(some, "device", None)
-        out = {k: g[k] + xp.asarray(sample.noise[k], dtype=some.dtype, device=dev) for k in g}
-        return val, out
-
-    def grad(self, X, sample: NoiseSample | None = None) -> dict[str, Any]:
-        """Noisy gradient at ``sample`` (drawn if ``None``)."""
-        return self.value_and_grad(X, sample)[1]
-
-    def __call__(self, X) -> dict[str, Any]:
-        return self.grad(X)
+        return val, {k: g[k] + asarray_like(sample.noise[k], g[k]) for k in g}
 
     def dual_sigma_bounds(self) -> dict[str, float]:
         """Per-layer ``sigma_i`` for reading (a) implied by this oracle's noise.

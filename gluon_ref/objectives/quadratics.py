@@ -76,8 +76,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..norms import get_norm
-from .base import LayerConstants, base_geometry, matrix_view_shape
+from ..norms import _matrix_shape, get_norm
+from .base import LayerConstants, base_geometry
 from .separable import LayerTerm, SeparableObjective
 
 __all__ = [
@@ -173,7 +173,7 @@ def quadratic_constant(kind: str, M: np.ndarray, shape, norm) -> QuadConstant:
     shape = tuple(int(s) for s in shape)
     base = base_geometry(n_obj)
     c = n_obj.scale(shape)
-    m, n = matrix_view_shape(shape)
+    m, n = _matrix_shape(shape)
     if kind == "right":
         if len(shape) != 2:
             raise ValueError("kind 'right' needs a 2-D block")
@@ -276,7 +276,7 @@ class QuadraticLayer(LayerTerm):
 
     def apply(self, xp, like, D):
         """``A(D)``."""
-        M = self._d(xp, like, "M", self.M)
+        M = self._data(xp, like, "M", self.M)
         if self.op == "left":
             return M @ D
         if self.op == "right":
@@ -284,7 +284,7 @@ class QuadraticLayer(LayerTerm):
         return M * D
 
     def value_grad(self, xp, x, batch=None):
-        D = x - self._d(xp, x, "C", self.center)
+        D = x - self._data(xp, x, "C", self.center)
         AD = self.apply(xp, x, D)
         return 0.5 * xp.sum(D * AD) + self.offset, AD
 
@@ -327,18 +327,14 @@ class LeastSquaresLayer(LayerTerm):
         return LayerConstants(q.value, 0.0, math.inf, None, q.tightness,
                               f"least squares, K = Z Z^T/N: {q.note}")
 
-    def _zb(self, xp, like, batch):
-        Z = self._d(xp, like, "Z", self.Z)
-        return Z if batch is None else xp.take(Z, batch, axis=1)
-
     def value_grad(self, xp, x, batch=None):
-        Zb = self._zb(xp, x, batch)
+        [Zb] = self._samples(xp, x, batch, Z=self.Z)
         nb = Zb.shape[1]
-        R = (x - self._d(xp, x, "C", self.center)) @ Zb
+        R = (x - self._data(xp, x, "C", self.center)) @ Zb
         return 0.5 * xp.sum(R * R) / nb, (R @ xp.matrix_transpose(Zb)) / nb
 
     def hvp(self, xp, x, v, batch=None):
-        Zb = self._zb(xp, x, batch)
+        [Zb] = self._samples(xp, x, batch, Z=self.Z)
         return ((v @ Zb) @ xp.matrix_transpose(Zb)) / Zb.shape[1]
 
     def describe(self) -> str:

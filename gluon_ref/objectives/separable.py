@@ -14,18 +14,17 @@ deterministic terms ignore it.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
 import numpy as np
 
 from ..norms import get_norm
-from .base import LayerConstants, LayerSpec, Objective
+from .base import LayerConstants, LayerSpec, Objective, _DataCache, to_namespace
 
 __all__ = ["LayerTerm", "SeparableObjective"]
 
 
-class LayerTerm:
+class LayerTerm(_DataCache):
     """One separable term ``f_i`` on a block of ``shape`` posed in ``norm``.
 
     Subclasses set ``shape``, ``norm``, ``constants`` (proved, see their
@@ -38,6 +37,7 @@ class LayerTerm:
     lower_bound: float | None = None
     optimum: float | None = None
     center: np.ndarray | None = None  # a minimiser, when known
+    _cache_limit = 64
 
     def __init__(self, shape, norm: str):
         self.spec = LayerSpec(tuple(shape), norm)
@@ -60,17 +60,7 @@ class LayerTerm:
         raise NotImplementedError
 
     def check_domain(self, xp, x, name: str) -> None:
-        """Raise ``ValueError`` (message contains "outside the domain") if needed."""
-
-    def _d(self, xp, like, key: str, array: np.ndarray):
-        ck = (id(xp), str(like.dtype), str(getattr(like, "device", "")), key)
-        hit = self._cache.get(ck)
-        if hit is None:
-            hit = xp.asarray(np.asarray(array, dtype=np.float64), dtype=like.dtype)
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[ck] = hit
-        return hit
+        """Raise :class:`~.base.DomainError` naming the layer if needed."""
 
     def describe(self) -> str:
         """One-line description for tables."""
@@ -120,8 +110,7 @@ class SeparableObjective(Objective):
         """A minimiser when every term knows one, else ``None``."""
         if any(t.center is None for t in self.terms.values()):
             return None
-        dtype = xp.float64 if dtype is None else dtype
-        return {k: xp.asarray(t.center, dtype=dtype) for k, t in self.terms.items()}
+        return to_namespace({k: t.center for k, t in self.terms.items()}, xp, dtype)
 
     def _check_domain(self, xp, X):
         for k, t in self.terms.items():
@@ -145,8 +134,7 @@ class SeparableObjective(Objective):
         for k, t in self.terms.items():
             if t.center is not None:
                 pt[k] = pt[k] + t.center
-        dtype = xp.float64 if dtype is None else dtype
-        return {k: xp.asarray(v, dtype=dtype) for k, v in pt.items()}
+        return to_namespace(pt, xp, dtype)
 
     def describe(self) -> dict[str, str]:
         """``{layer: term description}``."""
@@ -156,9 +144,3 @@ class SeparableObjective(Objective):
         return f"<SeparableObjective {self.name!r} " + ", ".join(
             f"{k}: {t.describe()}" for k, t in self.terms.items()) + ">"
 
-
-def _finite(v: float, what: str) -> float:
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{what} must be finite, got {v}")
-    return v

@@ -82,8 +82,7 @@ import math
 
 import numpy as np
 
-from ..norms import get_norm
-from .base import LayerConstants, base_geometry
+from .base import DomainError, LayerConstants
 from .quadratics import quadratic_constant
 from .separable import LayerTerm, SeparableObjective
 
@@ -143,15 +142,8 @@ class GLMLayer(LayerTerm):
         return LayerConstants(c * self._q.value, 0.0, math.inf, None, self._q.tightness,
                               f"GLM {self.loss}: sup phi'' = {c} times right-K constant ({self._q.note})")
 
-    def _zt(self, xp, like, batch):
-        Z = self._d(xp, like, "Z", self.Z)
-        T = self._d(xp, like, "T", self.T)
-        if batch is not None:
-            Z, T = xp.take(Z, batch, axis=1), xp.take(T, batch, axis=1)
-        return Z, T
-
     def value_grad(self, xp, x, batch=None):
-        Z, T = self._zt(xp, x, batch)
+        Z, T = self._samples(xp, x, batch, Z=self.Z, T=self.T)
         nb = Z.shape[1]
         U = x @ Z
         if self.loss == "logistic":
@@ -169,7 +161,7 @@ class GLMLayer(LayerTerm):
 
     def curvature(self, xp, x, batch=None):
         """``phi''`` at every (row, sample): the diagonal weights of the Hessian."""
-        Z, T = self._zt(xp, x, batch)
+        Z, T = self._samples(xp, x, batch, Z=self.Z, T=self.T)
         U = x @ Z
         if self.loss == "logistic":
             zero = xp.zeros_like(U)
@@ -178,7 +170,7 @@ class GLMLayer(LayerTerm):
         return 1 - th * th
 
     def hvp(self, xp, x, v, batch=None):
-        Z, _ = self._zt(xp, x, batch)
+        [Z] = self._samples(xp, x, batch, Z=self.Z)
         c = self.curvature(xp, x, batch)
         return ((c * (v @ Z)) @ xp.matrix_transpose(Z)) / Z.shape[1]
 
@@ -198,7 +190,7 @@ class RidgeCoshLayer(LayerTerm):
             raise ValueError("A must be finite and nonzero")
         self.A = A
         self.b = float(b)
-        self.a = float(get_norm(norm).dual_norm(A))
+        self.a = float(self.norm_obj.dual_norm(A))
         self.radius = 1.0 / self.a if radius is None else float(radius)
         if not (self.radius > 0 and math.isfinite(self.radius)):
             raise ValueError(f"radius must be finite and > 0, got {radius}")
@@ -214,13 +206,13 @@ class RidgeCoshLayer(LayerTerm):
                               f"L1 = a (e^(aR)-1)/(aR), R = {R:.6g}; Hessian form (a^2, a)")
 
     def _t(self, xp, x):
-        return xp.sum(self._d(xp, x, "A", self.A) * x) - self.b
+        return xp.sum(self._data(xp, x, "A", self.A) * x) - self.b
 
     def check_domain(self, xp, x, name):
         t = float(self._t(xp, x))
         lim = _overflow_limit(xp, x.dtype, 1.0)
         if abs(t) > lim:
-            raise ValueError(
+            raise DomainError(
                 f"layer {name!r}: point outside the domain of {self.describe()}: "
                 f"|<A, X> - b| = {abs(t):.4g} exceeds {lim:.4g}, where cosh overflows in {x.dtype}"
             )
@@ -228,10 +220,10 @@ class RidgeCoshLayer(LayerTerm):
     def value_grad(self, xp, x, batch=None):
         t = self._t(xp, x)
         sh = xp.sinh(t / 2)
-        return 2 * sh * sh, xp.sinh(t) * self._d(xp, x, "A", self.A)
+        return 2 * sh * sh, xp.sinh(t) * self._data(xp, x, "A", self.A)
 
     def hvp(self, xp, x, v, batch=None):
-        A = self._d(xp, x, "A", self.A)
+        A = self._data(xp, x, "A", self.A)
         return xp.cosh(self._t(xp, x)) * xp.sum(A * v) * A
 
     def describe(self) -> str:
@@ -247,16 +239,15 @@ class ElementwiseCoshLayer(LayerTerm):
         center = np.asarray(center, dtype=np.float64)
         W = np.asarray(W, dtype=np.float64)
         super().__init__(center.shape, norm)
-        if get_norm(norm).name not in ABSOLUTE_NORMS:
+        if self.norm_obj.name not in ABSOLUTE_NORMS:
             raise ValueError(
                 f"elementwise cosh constants are derived for absolute norms only "
                 f"({', '.join(ABSOLUTE_NORMS)}); got {norm!r} (use RidgeCoshLayer)"
             )
         if W.shape != center.shape or np.any(W <= 0) or not np.all(np.isfinite(W)):
             raise ValueError(f"W must be positive, finite, shape {center.shape}")
-        base_geometry(get_norm(norm))
         self.W, self.center = W, center
-        self.c = get_norm(norm).scale(center.shape)
+        self.c = self.norm_obj.scale(center.shape)
         self.radius = self.c if radius is None else float(radius)
         if not (self.radius > 0 and math.isfinite(self.radius)):
             raise ValueError(f"radius must be finite and > 0, got {radius}")
@@ -272,23 +263,23 @@ class ElementwiseCoshLayer(LayerTerm):
                               f"L0 = q* sinh(R/c)/(R/c), L1 = (e^(R/c)-1)/R, R = {R:.6g}")
 
     def check_domain(self, xp, x, name):
-        d = float(xp.max(xp.abs(x - self._d(xp, x, "C", self.center))))
+        d = float(xp.max(xp.abs(x - self._data(xp, x, "C", self.center))))
         lim = _overflow_limit(xp, x.dtype, float(self.W.sum()))
         if d > lim:
-            raise ValueError(
+            raise DomainError(
                 f"layer {name!r}: point outside the domain of {self.describe()}: "
                 f"max|X - C| = {d:.4g} exceeds {lim:.4g}, where cosh overflows in {x.dtype}"
             )
 
     def value_grad(self, xp, x, batch=None):
-        T = x - self._d(xp, x, "C", self.center)
-        W = self._d(xp, x, "W", self.W)
+        T = x - self._data(xp, x, "C", self.center)
+        W = self._data(xp, x, "W", self.W)
         sh = xp.sinh(T / 2)
         return xp.sum(2 * W * sh * sh), W * xp.sinh(T)
 
     def hvp(self, xp, x, v, batch=None):
-        T = x - self._d(xp, x, "C", self.center)
-        return self._d(xp, x, "W", self.W) * xp.cosh(T) * v
+        T = x - self._data(xp, x, "C", self.center)
+        return self._data(xp, x, "W", self.W) * xp.cosh(T) * v
 
     def describe(self) -> str:
         return f"elementwise cosh {self.shape} in {self.norm}"
