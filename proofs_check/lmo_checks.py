@@ -84,8 +84,8 @@ class LmoMeasurement:
 
     value_error      |<g, lmo(g)> + ||g||_*| / ||g||_*          (LMOS.md 5.1)
     sphere_error     | ||lmo(g)|| - 1 |                          (LMOS.md 6.2)
-    homogeneity      ||lmo(c g) - lmo(g)||_max for c = 1e3       (LMOS.md 6.5)
-    oddness          ||lmo(-g) + lmo(g)||_max                    (LMOS.md 6.5)
+    homogeneity      ||lmo(c g) - lmo(g)||_max / ||lmo(g)||_max, c = 1e3  (LMOS.md 6.5)
+    oddness          ||lmo(-g) + lmo(g)||_max / ||lmo(g)||_max           (LMOS.md 6.5)
     optimality_slack min_y (<g, y> - <g, lmo(g)>) / ||g||_* over feasible y
                      (>= 0 when no sampled point beats the LMO)  (LMOS.md 6.3)
     dual_of_dual     |<x, dual_lmo(x)> + ||x||| / ||x||           (LMOS.md 5.8)
@@ -109,14 +109,15 @@ def measure_lmo(norm: Norm, g, rng: np.random.Generator, n_points: int = 200) ->
     if dual == 0:
         raise ValueError("measure_lmo needs a nonzero gradient")
     value = float(np.sum(g64 * l64))
+    lmax = float(np.max(np.abs(l64)))
     pts = feasible_points(norm, tuple(g.shape), n_points, rng, center=l)
     best = min(float(np.sum(g64 * y)) for y in pts)
     dl = norm.dual_lmo(g)
     return LmoMeasurement(
         value_error=abs(value + dual) / dual,
         sphere_error=abs(float(norm.norm(l)) - 1.0),
-        homogeneity=float(np.max(np.abs(to_numpy(norm.lmo(g * 1e3)) - l64))),
-        oddness=float(np.max(np.abs(to_numpy(norm.lmo(-g)) + l64))),
+        homogeneity=float(np.max(np.abs(to_numpy(norm.lmo(g * 1e3)) - l64))) / lmax,
+        oddness=float(np.max(np.abs(to_numpy(norm.lmo(-g)) + l64))) / lmax,
         optimality_slack=(best - value) / dual,
         dual_of_dual=abs(float(xp.sum(g * dl)) + float(norm.norm(g))) / float(norm.norm(g)),
     )

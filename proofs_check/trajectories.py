@@ -30,7 +30,6 @@ __all__ = ["Run", "run_deterministic", "run_stochastic", "delta0"]
 class Run:
     values: list[float] = field(default_factory=list)          # f(X^k), k = 0..K
     grad_duals: list[np.ndarray] = field(default_factory=list)  # g^k per layer, k = 0..K
-    radii: list[np.ndarray] = field(default_factory=list)       # t^k per layer, k = 0..K-1
     segment_ok: list[bool] = field(default_factory=list)        # hypothesis on step k
     names: tuple[str, ...] = ()
 
@@ -76,7 +75,6 @@ def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
         run.values.append(float(f))
         run.grad_duals.append(g)
         x_new, state = step(x, grads, state)
-        run.radii.append(np.array([state.info["stepsizes"][n] for n in names]))
         if check_segment:
             run.segment_ok.append(_segment_holds(obj, x, x_new, grads, g, L0, L1))
         x = x_new
