@@ -35,6 +35,7 @@ import math
 from typing import Any, Sequence
 
 from ..backend import check_finite, check_float_array
+from .cost import gram_restarts as default_gram_restarts, prefers_gram
 from .lowprec import EMULATED_DTYPES, round_to_bfloat16
 from .scalar_model import as_polynomial
 
@@ -99,11 +100,13 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
     rnd = _rounder(emulate)
     work = _working_dtype(xp, g, emulate)
     norm_dtype = xp.float32 if work == getattr(xp, "float16", None) else work
-    a = rnd(xp.astype(g, norm_dtype))
+    a = rnd(xp.astype(g, norm_dtype, copy=False))    # read only: no copy needed
     if normalization == "none":
-        s = xp.ones(g.shape[:-2] + (1, 1), dtype=norm_dtype)
+        s = xp.ones(g.shape[:-2] + (1, 1), dtype=norm_dtype, device=g.device)
     else:
-        amax = xp.max(xp.abs(a), axis=(-2, -1), keepdims=True)
+        # max |a| as max(max a, -min a): no full-size temporary
+        amax = xp.maximum(xp.max(a, axis=(-2, -1), keepdims=True),
+                          -xp.min(a, axis=(-2, -1), keepdims=True))
         pos = amax > 0
         safe = xp.where(pos, amax, xp.ones_like(amax))
         fro = rnd(safe * xp.linalg.matrix_norm(a / safe, ord="fro", keepdims=True))
@@ -111,9 +114,9 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
         if normalization == "frobenius":
             s = rnd(rnd(safety * fro) + eps)
         else:  # clamp
-            s = xp.maximum(rnd(safety * fro), xp.asarray(eps, dtype=norm_dtype))
+            s = xp.maximum(rnd(safety * fro), xp.asarray(eps, dtype=norm_dtype, device=g.device))
         s = xp.where(s > 0, s, xp.ones_like(s))
-    x0 = xp.astype(rnd(a / s), work)
+    x0 = xp.astype(rnd(a / s), work, copy=False)
     return x0, s
 
 
@@ -152,31 +155,131 @@ def _trim(poly):
     return tuple(poly)
 
 
+def _scaled(x, c, owned):
+    """``c * x``, in place when the caller owns ``x`` (the input is never mutated)."""
+    if owned:
+        x *= c
+        return x
+    return c * x
+
+
+def _odd_part(xp, a, poly, rnd, consume):
+    """``sum_{k>=1} c_k A^k`` for a symmetric ``A`` (``poly = (c_0, c_1, ..., c_K)``).
+
+    ``A^2`` is written ``A @ A^T`` so that BLAS sees a symmetric product (``syrk``
+    on NumPy: half the work, issue 14).  The sum runs left to right,
+    ``(c_1 A + c_2 A^2) + c_3 A^3 ...``, in the buffer of ``A`` when ``consume``
+    (``A`` is then destroyed) and of each power after it, so that a quintic step
+    holds only ``A`` and ``A^2`` besides ``X``.
+    """
+    powers = [a]
+    for k in range(2, len(poly)):
+        powers.append(rnd(powers[-1] @ (xp.matrix_transpose(a) if k == 2 else a)))
+    first = powers.pop(0)
+    acc = rnd(_scaled(first, poly[1], consume))
+    del first
+    for c in poly[2:]:
+        pk = powers.pop(0)
+        pk *= c
+        acc += rnd(pk)
+        acc = rnd(acc)
+        del pk
+    return acc
+
+
+def _standard(xp, x, polys, rnd, owned):
+    """Muon form on a wide ``x``: ``A = X X^T``, ``B = sum c_k A^k``, ``X <- B X + c_0 X``.
+
+    ``B X`` comes first so the new iterate is laid out as the product (C order)
+    even when ``x`` is the transposed view of a tall input; the sum is
+    commutative, so this is bit-identical to ``c_0 X + B X`` (issue 14).
+    """
+    for poly in polys:
+        if len(poly) == 1:
+            x = rnd(_scaled(x, poly[0], owned))
+            owned = True
+            continue
+        b = _odd_part(xp, rnd(x @ xp.matrix_transpose(x)), poly, rnd, consume=True)
+        y = rnd(b @ x)
+        del b
+        y += rnd(_scaled(x, poly[0], owned))
+        x, owned = rnd(y), True
+        del y
+    return x
+
+
+def _gram(xp, x, polys, rnd, owned, restarts):
+    """Gram form on a wide ``x`` (POLAR.md section 9.2; Dao-AILab/gram-newton-schulz).
+
+    With ``R = X X^T`` (``p x p``) every step's matrix polynomial is
+    ``P = c_0 I + sum_{k>=1} c_k R^k`` and ``X <- P X``; since every factor is a
+    polynomial in ``R_0`` they commute, so ``X_T = Q X_0`` with ``Q = P_T ... P_1``
+    and ``R <- P R P``.  Only ``p x p`` products run per step; ``X`` is touched
+    once at the end and at each restart (after the step counts in ``restarts``:
+    ``X <- Q X``, ``R <- X X^T``, ``Q <- I``), which bounds the growth of ``Q``
+    and the drift of ``R`` in low precision.  Equal to :func:`_standard` in exact
+    arithmetic.  Work: :func:`~gluon_ref.polar.cost.newton_schulz_flops`.
+    """
+    stops = {int(t) for t in restarts if 0 < int(t) < len(polys)}
+    if all(len(poly) == 1 for poly in polys):
+        return _standard(xp, x, polys, rnd, owned)
+    eye = xp.eye(x.shape[-2], dtype=x.dtype, device=x.device)
+    r = rnd(x @ xp.matrix_transpose(x))
+    q = None                                   # Q = I, not stored
+    for t, poly in enumerate(polys, 1):
+        c0 = poly[0]
+        if len(poly) == 1:                     # P = c_0 I
+            if q is None:
+                x, owned = rnd(_scaled(x, c0, owned)), True
+            else:
+                q = rnd(_scaled(q, c0, True))
+            r = rnd(_scaled(r, c0 * c0, True))
+        else:
+            pm = _odd_part(xp, r, poly, rnd, consume=False)
+            pm += c0 * eye
+            pm = rnd(pm)
+            q = pm if q is None else rnd(q @ pm)
+            if t not in stops and t < len(polys):
+                r = rnd(pm @ rnd(r @ pm))
+            del pm
+        if t in stops and q is not None:
+            x, owned, q = rnd(q @ x), True, None
+            r = rnd(x @ xp.matrix_transpose(x))
+    return x if q is None else rnd(q @ x)
+
+
 def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
-                        emulate: str | None = None):
+                        emulate: str | None = None, gram: bool | None = None,
+                        gram_restarts: Sequence[int] | None = None, _owned: bool = False):
     """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
 
-    Step ``t``: ``A = X X^T``, ``P_1 = A``, ``P_k = P_{k-1} A``,
-    ``B = sum_{k>=1} c_k P_k``, ``X <- c_0 X + B X`` (POLAR.md section 3,
-    Muon form).  Tall inputs are transposed so the Gram matrix is
-    ``min(m, n)``-square, and transposed back (this changes the cost only).
+    Standard form, step ``t``: ``A = X X^T``, ``B = sum_{k>=1} c_k A^k``,
+    ``X <- B X + c_0 X`` (POLAR.md section 3, Muon form).  Gram form
+    (``gram=True``, POLAR.md section 9.2): the same polynomials applied through
+    ``R = X_0 X_0^T`` and a ``p x p`` accumulator, restarted after the step
+    counts in ``gram_restarts`` (default: every 3 steps, every 2 in float16 and
+    emulated bfloat16, :func:`~gluon_ref.polar.cost.gram_restarts`); equal in
+    exact arithmetic, fewer FLOPs for aspect ratios above 2.  ``gram=None`` picks the form with fewer executed
+    FLOPs (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall inputs are
+    transposed so the Gram matrix is ``min(m, n)``-square, and transposed back
+    (this changes the cost only).  ``x0`` is never modified.
+
     Raises ``ValueError`` when the result is not finite (divergence).
     """
     xp = check_float_array(x0, "x0")
     rnd = _rounder(emulate)
+    polys = [tuple(p) for p in polynomials]
+    if gram_restarts is None:
+        low = emulate is not None or x0.dtype == getattr(xp, "float16", None)
+        gram_restarts = default_gram_restarts(len(polys), low)
+    if gram is None:
+        gram = prefers_gram(x0.shape, polys, restarts=gram_restarts)
     tall = x0.shape[-2] > x0.shape[-1]
     x = xp.matrix_transpose(x0) if tall else x0
-    for poly in polynomials:
-        if len(poly) == 1:
-            x = rnd(poly[0] * x)
-            continue
-        gram = rnd(x @ xp.matrix_transpose(x))
-        b = rnd(poly[1] * gram)
-        power = gram
-        for c in poly[2:]:
-            power = rnd(power @ gram)
-            b = rnd(b + rnd(c * power))
-        x = rnd(rnd(poly[0] * x) + rnd(b @ x))
+    if gram:
+        x = _gram(xp, x, polys, rnd, _owned, gram_restarts)
+    else:
+        x = _standard(xp, x, polys, rnd, _owned)
     out = xp.matrix_transpose(x) if tall else x
     if not bool(xp.all(xp.isfinite(out))):
         raise ValueError(
@@ -189,7 +292,8 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
 
 def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[float]] = MUON_QUINTIC,
                   steps: int | None = 5, *, normalization: str = "frobenius",
-                  eps: float = 1e-7, safety: float = 1.0, emulate: str | None = None):
+                  eps: float = 1e-7, safety: float = 1.0, emulate: str | None = None,
+                  gram: bool | None = None, gram_restarts: Sequence[int] | None = None):
     """Approximate polar factor of ``g`` (shape ``(..., m, n)``) by an odd-polynomial schedule.
 
     ``X_0 = G / s`` with ``s`` from :func:`normalize_input`, then ``T`` steps
@@ -205,6 +309,17 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     bfloat16 values under ``emulate="bfloat16"``, cast back to the input
     dtype).  Zero singular values stay exactly 0, so on rank-deficient inputs
     the result vanishes on the null spaces (POLAR.md section 1).
+
+    ``gram`` chooses the standard form (``False``) or the Gram form (``True``,
+    POLAR.md section 9.2, restarted after the step counts in ``gram_restarts``,
+    default every 3 steps and every 2 in float16/bfloat16)
+    of :func:`iterate_polynomials`; ``None`` picks the one with fewer executed
+    FLOPs, which is the Gram form above aspect ratio 2 for 5 quintic steps.
+
+    Memory (native dtypes): besides the input, a call holds at most 3 arrays of
+    the input's size for a square quintic step (``X``, ``A``, ``A^2``, then
+    ``X``, ``B``, ``B X``) and about 2 plus ``3 p / q`` for rectangular ones, by
+    updating its own iterates in place; emulated bfloat16 rounds into new arrays.
     """
     xp = check_float_array(g, "g")
     if g.ndim < 2:
@@ -215,5 +330,8 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     polys = as_polynomials(coefficients, steps)
     x0, _ = normalize_input(g, normalization=normalization, eps=eps, safety=safety,
                             emulate=emulate)
-    out = iterate_polynomials(x0, polys, emulate=emulate)
-    return xp.astype(out, g.dtype)
+    # X_0 is a fresh array: the iteration may update it in place (memory, issue 14)
+    out = iterate_polynomials(x0, polys, emulate=emulate, gram=gram, gram_restarts=gram_restarts,
+                              _owned=True)
+    del x0
+    return xp.astype(out, g.dtype, copy=False)

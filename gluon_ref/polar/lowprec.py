@@ -45,12 +45,12 @@ def round_to_bfloat16(x: Any):
     ax = xp.abs(x)
     regular = xp.isfinite(x) & (ax > 0)
     safe = xp.where(regular, ax, xp.ones_like(ax))
-    two = xp.asarray(2.0, dtype=f32)
+    two = xp.asarray(2.0, dtype=f32, device=x.device)
     e = xp.floor(xp.log2(safe))
     # log2 may be off by one ulp next to powers of two: correct the exponent exactly
     e = xp.where(xp.pow(two, e) > safe, e - 1, e)
     e = xp.where(xp.pow(two, e) <= safe / 2, e + 1, e)  # safe/2 exact above 2^-125
-    e = xp.maximum(e, xp.asarray(-126.0, dtype=f32))
+    e = xp.maximum(e, xp.asarray(-126.0, dtype=f32, device=x.device))
     ulp = xp.pow(two, e - 7)
     y = xp.round(x / ulp) * ulp
     return xp.where(regular, y, x)

@@ -1,0 +1,116 @@
+"""Work counts of a Newton–Schulz call, and the shape rule that picks the Gram form.
+
+Counts follow POLAR.md sections 3 and 9.2 with a multiply–add as 2 FLOPs and
+only the matrix products counted (elementwise work is ``O(p^2 + pq)`` per
+step, negligible).  ``p = min(m, n)``, ``q = max(m, n)``.
+
+A product ``A A^T`` has a symmetric output; BLAS libraries that detect it
+(NumPy with OpenBLAS/MKL runs ``x @ x.T`` through ``syrk``) compute one
+triangle: ``p (p + 1) k`` FLOPs instead of ``2 p^2 k`` for ``A`` of shape
+``(p, k)``.  ``symmetric=True`` counts those products that way ("as
+executed" on NumPy); ``symmetric=False`` counts every product as a full GEMM
+(cuBLAS ``matmul``).
+
+Standard form, one step with ``p(x) = c_0 x + ... + c_K x^(2K+1)``:
+``A = X X^T`` (symmetric), ``A^2 = A A^T`` (symmetric), ``A^k`` for ``k >= 3``
+(full), ``B X`` (full ``2 p^2 q``); a linear step (``K = 0``) is elementwise.
+
+Gram form (POLAR.md section 9.2, after Dao-AILab/gram-newton-schulz): one
+``R = X X^T``, then per step the powers of ``R`` as above, ``Q <- Q P``
+(skipped on the first step after a (re)start, where ``Q = P``), ``R <- P (R P)``
+(two full ``p^3`` products, skipped when a restart or the end follows), and
+per restart ``X <- Q X`` plus a new ``R``; finally ``X <- Q X``.  A linear
+step (``P = c_0 I``) only scales ``Q`` (or ``X``) and ``R``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+__all__ = ["newton_schulz_flops", "prefers_gram", "gram_restarts", "GRAM_RESTART_PERIOD"]
+
+#: steps between restarts of the Gram form: ``"native"`` for float32/float64,
+#: ``"low"`` for float16 and emulated bfloat16.  Measured (issue 14, 96x384,
+#: Gaussian and log-spaced spectra): in emulated bfloat16 Polar Express (T=5)
+#: reaches ||Q - UV^T||_2 = 1.96 with one restart after step 2 (the
+#: gram-newton-schulz default, tuned for float16) and 12.5 with one after step
+#: 3, against 0.71 for the standard form, and 0.67 with a restart every 2
+#: steps; in float32 a restart every 3 steps matches the standard form to all
+#: printed digits for the 5-step schedules and keeps 14-step Padé-7 in float64
+#: at 1.1e-13 (1.0e-13 standard; 6.4e-10 with a single restart after step 2).
+#: Why: an eigenvalue of ``R`` pushed below 0 by rounding grows by ``P(0)^2 =
+#: c_0^2`` (about 12 for Muon, 68 for Polar Express's first step) every step
+#: until ``R`` is rebuilt from ``X``.
+GRAM_RESTART_PERIOD = {"native": 3, "low": 2}
+
+
+def gram_restarts(steps: int, low_precision: bool = False) -> tuple[int, ...]:
+    """Default restart points of the Gram form: every :data:`GRAM_RESTART_PERIOD` steps."""
+    period = GRAM_RESTART_PERIOD["low" if low_precision else "native"]
+    return tuple(range(period, int(steps), period))
+
+
+def _sym(p: int, k: int, symmetric: bool) -> int:
+    """FLOPs of ``A A^T`` for ``A`` of shape ``(p, k)``."""
+    return p * (p + 1) * k if symmetric else 2 * p * p * k
+
+
+def _powers(p: int, degree_k: int, symmetric: bool) -> int:
+    """FLOPs of ``A^2, ..., A^K`` for a ``p x p`` symmetric ``A`` (``A^2 = A A^T``)."""
+    if degree_k < 2:
+        return 0
+    return _sym(p, p, symmetric) + (degree_k - 2) * 2 * p**3
+
+
+def newton_schulz_flops(shape: Sequence[int], polynomials: Sequence[Sequence[float]], *,
+                        gram: bool = False, restarts: Sequence[int] | None = None,
+                        symmetric: bool = True) -> int:
+    """Matrix-product FLOPs of one Newton–Schulz call on one ``(m, n)`` matrix.
+
+    See the module docstring for what is counted; ``restarts`` (Gram form
+    only) are the step counts after which ``X`` is rebuilt, as in
+    :func:`~gluon_ref.polar.iterations.newton_schulz`.
+    """
+    m, n = int(shape[-2]), int(shape[-1])
+    p, q = min(m, n), max(m, n)
+    polys = [tuple(c) for c in polynomials]
+    total = 0
+    if not gram:
+        for poly in polys:
+            k = len(poly) - 1
+            if k >= 1:
+                total += _sym(p, q, symmetric) + _powers(p, k, symmetric) + 2 * p * p * q
+        return total
+    if restarts is None:
+        restarts = gram_restarts(len(polys))
+    stops = {int(r) for r in restarts if 0 < int(r) < len(polys)}
+    if all(len(poly) == 1 for poly in polys):
+        return 0                                       # only scalings: no products at all
+    total += _sym(p, q, symmetric)                     # R = X X^T
+    fresh = True                                       # Q = I (not stored) since the (re)start
+    for t, poly in enumerate(polys, 1):
+        if len(poly) > 1:                              # (a linear step only scales Q or X, and R)
+            total += _powers(p, len(poly) - 1, symmetric)
+            if not fresh:
+                total += 2 * p**3                      # Q <- Q P
+            fresh = False
+            if t not in stops and t < len(polys):
+                total += 2 * 2 * p**3                  # R <- P (R P)
+        if t in stops and not fresh:
+            total += 2 * p * p * q + _sym(p, q, symmetric)   # X <- Q X, R <- X X^T
+            fresh = True
+    return total + (0 if fresh else 2 * p * p * q)     # X <- Q X
+
+
+def prefers_gram(shape: Sequence[int], polynomials: Sequence[Sequence[float]], *,
+                 restarts: Sequence[int] | None = None) -> bool:
+    """The automatic choice: the Gram form when it executes fewer FLOPs than the standard one.
+
+    Both counted with symmetric products at half cost.  For 5 quintic steps
+    with one restart (after step 2 or 3) the two forms tie at aspect ratio ``q/p = 2``
+    (``35 p^3`` each), so the Gram form is chosen above aspect ratio 2, and
+    never for square matrices (``36 p^3`` against ``30 p^3``, POLAR.md 9.2).
+    """
+    polys = [tuple(c) for c in polynomials]
+    return (newton_schulz_flops(shape, polys, gram=True, restarts=restarts)
+            < newton_schulz_flops(shape, polys, gram=False))
