@@ -149,7 +149,7 @@ class Norm:
         """``amax * reduce(mat(x)/amax) * c^power``: the pre-scaled reduction, 0 at x = 0."""
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
-            return xp.zeros((), dtype=x.dtype)
+            return xp.zeros((), dtype=x.dtype, device=x.device)
         return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
 
     def _scaled_direction(self, x, name, radius, pick, power):

@@ -32,10 +32,41 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE",
                                      "ci" if os.environ.get("CI") else "default"))
 
 
+class OnDevice:
+    """array-api-strict with its creation functions defaulting to a non-default device.
+
+    Arrays a test creates through this namespace live on ``array_api_strict.Device("device1")``
+    while the library's own ``array_namespace(x)`` is plain array-api-strict, whose creation
+    functions default to its CPU device: any array the library creates without
+    ``device=x.device`` and then combines with the input raises ``ValueError`` (arrays from
+    two devices), as it would with CuPy arrays on a second GPU.  This is how the suite checks,
+    without a GPU, that no operation mixes devices.
+    """
+
+    _CREATION = ("asarray", "zeros", "ones", "empty", "full", "eye", "arange", "linspace")
+
+    def __init__(self, xp, device_name: str = "device1"):
+        self._xp = xp
+        self.device = xp.Device(device_name)
+
+    def __getattr__(self, name):
+        attr = getattr(self._xp, name)
+        if name in self._CREATION:
+            def create(*args, **kwargs):
+                kwargs.setdefault("device", self.device)
+                return attr(*args, **kwargs)
+            return create
+        return attr
+
+    def __repr__(self):
+        return f"OnDevice({self._xp.__name__}, {self.device})"
+
+
 def _backends():
     import array_api_strict
 
-    names = [("numpy", np), ("array_api_strict", array_api_strict)]
+    names = [("numpy", np), ("array_api_strict", array_api_strict),
+             ("array_api_strict_device1", OnDevice(array_api_strict))]
     try:
         import cupy
 
@@ -51,7 +82,8 @@ BACKENDS = _backends()
 
 @pytest.fixture(scope="session", params=[m for _, m in BACKENDS], ids=[n for n, _ in BACKENDS])
 def xp(request):
-    """Array namespace under test: numpy, array_api_strict, and cupy when a GPU is present."""
+    """Array namespace under test: numpy, array_api_strict (on its default device and on a
+    second one, :class:`OnDevice`), and cupy when a GPU is present."""
     return request.param
 
 

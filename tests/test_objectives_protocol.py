@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from gluon_ref.backend import to_numpy
 import pytest
 
 from gluon_ref.objectives import (DigitsMLP, LayerConstants, LayerSpec, QuadraticLayer,
@@ -133,7 +135,7 @@ def test_backends_agree(xp, digits):
         for k in obj.layers:
             assert type(gb[k]).__module__.split(".")[0] == xp.__name__.split(".")[0]
             for a, b in ((gn[k], gb[k]), (hn[k], hb[k])):
-                b = np.asarray(b)
+                b = to_numpy(b)
                 np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()),
                                            err_msg=f"{name}[{k}]")
 

@@ -132,7 +132,7 @@ def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
     xp = namespace(*X.values())
     some = X[layer]
     zeros = {k: xp.zeros_like(v) for k, v in X.items()}
-    D = _unit(spec, xp.asarray(rng.standard_normal(spec.shape), dtype=some.dtype))
+    D = _unit(spec, xp.asarray(rng.standard_normal(spec.shape), dtype=some.dtype, device=some.device))
     best, best_q = D, -math.inf
     for _ in range(iters):
         V = dict(zeros)
@@ -157,7 +157,8 @@ def joint_power_direction(obj: Objective, X, radii: Mapping[str, float],
     non-separable objectives.
     """
     xp = namespace(*X.values())
-    D = {k: float(radii[k]) * _unit(s, xp.asarray(rng.standard_normal(s.shape), dtype=X[k].dtype))
+    D = {k: float(radii[k]) * _unit(s, xp.asarray(rng.standard_normal(s.shape), dtype=X[k].dtype,
+                                                     device=X[k].device))
          for k, s in obj.layers.items()}
     best, best_q = D, -math.inf
     for _ in range(iters):
@@ -181,7 +182,7 @@ def cross_power_direction(obj: Objective, X, i: str, j: str, rng: np.random.Gene
     xp = namespace(*X.values())
     si, sj = obj.layers[i], obj.layers[j]
     zeros = {k: xp.zeros_like(v) for k, v in X.items()}
-    D = _unit(sj, xp.asarray(rng.standard_normal(sj.shape), dtype=X[j].dtype))
+    D = _unit(sj, xp.asarray(rng.standard_normal(sj.shape), dtype=X[j].dtype, device=X[j].device))
     best, best_v = D, -math.inf
     for _ in range(iters):
         V = dict(zeros)
@@ -271,7 +272,7 @@ def _random_step(obj: Objective, X, rng, lengths: Mapping[str, float]):
     for k, spec in obj.layers.items():
         t = float(lengths.get(k, 0.0))
         if t > 0:
-            D = xp.asarray(rng.standard_normal(spec.shape), dtype=X[k].dtype)
+            D = xp.asarray(rng.standard_normal(spec.shape), dtype=X[k].dtype, device=X[k].device)
             out[k] = X[k] + t * _unit(spec, D)
         else:
             out[k] = X[k]

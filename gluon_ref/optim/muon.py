@@ -65,7 +65,7 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     tall = u.shape[0] > u.shape[1]
     x = xp.matrix_transpose(u) if tall else u
     fro = xp.sqrt(xp.sum(x * x))
-    x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype))
+    x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype, device=x.device))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
         gram_update = b * gram + c * (gram @ gram)

@@ -36,7 +36,7 @@ def inverse_root(a, p: int, eps: float = 0.0):
     xp = namespace(a)
     n = a.shape[0]
     if eps:
-        a = a + eps * xp.eye(n, dtype=a.dtype)
+        a = a + eps * xp.eye(n, dtype=a.dtype, device=a.device)
     a = 0.5 * (a + xp.matrix_transpose(a))
     w, q = xp.linalg.eigh(a)
     floor = n * float(xp.finfo(a.dtype).eps) * float(xp.sum(xp.abs(w)))

@@ -27,27 +27,37 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["newton_schulz_flops", "prefers_gram", "gram_restarts", "GRAM_RESTART_PERIOD"]
+__all__ = ["newton_schulz_flops", "prefers_gram", "gram_restarts", "GRAM_AMPLIFICATION"]
 
-#: steps between restarts of the Gram form: ``"native"`` for float32/float64,
-#: ``"low"`` for float16 and emulated bfloat16.  Measured (issue 14, 96x384,
-#: Gaussian and log-spaced spectra): in emulated bfloat16 Polar Express (T=5)
-#: reaches ||Q - UV^T||_2 = 1.96 with one restart after step 2 (the
-#: gram-newton-schulz default, tuned for float16) and 12.5 with one after step
-#: 3, against 0.71 for the standard form, and 0.67 with a restart every 2
-#: steps; in float32 a restart every 3 steps matches the standard form to all
-#: printed digits for the 5-step schedules and keeps 14-step Padé-7 in float64
-#: at 1.1e-13 (1.0e-13 standard; 6.4e-10 with a single restart after step 2).
-#: Why: an eigenvalue of ``R`` pushed below 0 by rounding grows by ``P(0)^2 =
-#: c_0^2`` (about 12 for Muon, 68 for Polar Express's first step) every step
-#: until ``R`` is rebuilt from ``X``.
-GRAM_RESTART_PERIOD = {"native": 3, "low": 2}
+#: largest rounding amplification ``prod c_0^2`` allowed between two restarts
+#: of the Gram form: ``"native"`` for float32/float64, ``"low"`` for float16
+#: and emulated bfloat16 (see :func:`gram_restarts`).
+GRAM_AMPLIFICATION = {"native": 2000.0, "low": 200.0}
 
 
-def gram_restarts(steps: int, low_precision: bool = False) -> tuple[int, ...]:
-    """Default restart points of the Gram form: every :data:`GRAM_RESTART_PERIOD` steps."""
-    period = GRAM_RESTART_PERIOD["low" if low_precision else "native"]
-    return tuple(range(period, int(steps), period))
+def gram_restarts(polynomials: Sequence[Sequence[float]],
+                  low_precision: bool = False) -> tuple[int, ...]:
+    """Default restart points of the Gram form, from the schedule's linear coefficients.
+
+    Why restarts: an eigenvalue of ``R`` that rounding pushed to (or below) 0
+    is multiplied by ``P(0)^2 = c_0^2`` at every step until ``R`` is rebuilt
+    from ``X`` (about 12 per Muon step, 68 for Polar Express's first), so a
+    rounding error ``u`` grows to ``u prod c_0^2`` within one segment.  Greedy
+    rule: restart after step ``t - 1`` whenever including step ``t`` would
+    push the segment's ``prod c_0^2`` above :data:`GRAM_AMPLIFICATION`
+    (linear steps scale everything alike and count 1).  For You's 5-step list
+    and Polar Express (T=5) in float32 this gives one restart after step 2,
+    the gram-newton-schulz default; Muon's quintic restarts after step 3.
+    """
+    limit = GRAM_AMPLIFICATION["low" if low_precision else "native"]
+    stops, amp = [], 1.0
+    for t, poly in enumerate(polynomials, 1):
+        growth = float(poly[0]) ** 2 if len(poly) > 1 else 1.0
+        if amp * growth > limit and amp > 1.0:
+            stops.append(t - 1)
+            amp = 1.0
+        amp *= growth
+    return tuple(stops)
 
 
 def _sym(p: int, k: int, symmetric: bool) -> int:
@@ -82,7 +92,7 @@ def newton_schulz_flops(shape: Sequence[int], polynomials: Sequence[Sequence[flo
                 total += _sym(p, q, symmetric) + _powers(p, k, symmetric) + 2 * p * p * q
         return total
     if restarts is None:
-        restarts = gram_restarts(len(polys))
+        restarts = gram_restarts(polys)
     stops = {int(r) for r in restarts if 0 < int(r) < len(polys)}
     if all(len(poly) == 1 for poly in polys):
         return 0                                       # only scalings: no products at all
@@ -107,9 +117,10 @@ def prefers_gram(shape: Sequence[int], polynomials: Sequence[Sequence[float]], *
     """The automatic choice: the Gram form when it executes fewer FLOPs than the standard one.
 
     Both counted with symmetric products at half cost.  For 5 quintic steps
-    with one restart (after step 2 or 3) the two forms tie at aspect ratio ``q/p = 2``
-    (``35 p^3`` each), so the Gram form is chosen above aspect ratio 2, and
-    never for square matrices (``36 p^3`` against ``30 p^3``, POLAR.md 9.2).
+    with one restart the two forms cost about ``35 p^3`` each at aspect ratio
+    ``q/p = 2`` (the diagonals of the symmetric products tip it to the Gram
+    form), so the Gram form is chosen from aspect ratio 2 on and never for
+    square matrices (``36 p^3`` against ``30 p^3``, POLAR.md 9.2).
     """
     polys = [tuple(c) for c in polynomials]
     return (newton_schulz_flops(shape, polys, gram=True, restarts=restarts)

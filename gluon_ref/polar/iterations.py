@@ -187,13 +187,17 @@ def _odd_part(xp, a, poly, rnd, consume):
     return acc
 
 
-def _standard(xp, x, polys, rnd, owned):
+def _standard(xp, box, polys, rnd, owned):
     """Muon form on a wide ``x``: ``A = X X^T``, ``B = sum c_k A^k``, ``X <- B X + c_0 X``.
 
     ``B X`` comes first so the new iterate is laid out as the product (C order)
     even when ``x`` is the transposed view of a tall input; the sum is
     commutative, so this is bit-identical to ``c_0 X + B X`` (issue 14).
+    ``box`` is a one-element list holding ``X_0``: popping it leaves this frame
+    the only owner, so ``X_0`` is freed after the first step (a plain argument
+    stays referenced by the caller for the whole call).
     """
+    x = box.pop()
     for poly in polys:
         if len(poly) == 1:
             x = rnd(_scaled(x, poly[0], owned))
@@ -208,7 +212,7 @@ def _standard(xp, x, polys, rnd, owned):
     return x
 
 
-def _gram(xp, x, polys, rnd, owned, restarts):
+def _gram(xp, box, polys, rnd, owned, restarts):
     """Gram form on a wide ``x`` (POLAR.md section 9.2; Dao-AILab/gram-newton-schulz).
 
     With ``R = X X^T`` (``p x p``) every step's matrix polynomial is
@@ -222,7 +226,8 @@ def _gram(xp, x, polys, rnd, owned, restarts):
     """
     stops = {int(t) for t in restarts if 0 < int(t) < len(polys)}
     if all(len(poly) == 1 for poly in polys):
-        return _standard(xp, x, polys, rnd, owned)
+        return _standard(xp, box, polys, rnd, owned)
+    x = box.pop()
     eye = xp.eye(x.shape[-2], dtype=x.dtype, device=x.device)
     r = rnd(x @ xp.matrix_transpose(x))
     q = None                                   # Q = I, not stored
@@ -250,36 +255,44 @@ def _gram(xp, x, polys, rnd, owned, restarts):
 
 def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
                         emulate: str | None = None, gram: bool | None = None,
-                        gram_restarts: Sequence[int] | None = None, _owned: bool = False):
+                        gram_restarts: Sequence[int] | None = None):
     """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
 
     Standard form, step ``t``: ``A = X X^T``, ``B = sum_{k>=1} c_k A^k``,
     ``X <- B X + c_0 X`` (POLAR.md section 3, Muon form).  Gram form
     (``gram=True``, POLAR.md section 9.2): the same polynomials applied through
     ``R = X_0 X_0^T`` and a ``p x p`` accumulator, restarted after the step
-    counts in ``gram_restarts`` (default: every 3 steps, every 2 in float16 and
-    emulated bfloat16, :func:`~gluon_ref.polar.cost.gram_restarts`); equal in
-    exact arithmetic, fewer FLOPs for aspect ratios above 2.  ``gram=None`` picks the form with fewer executed
-    FLOPs (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall inputs are
-    transposed so the Gram matrix is ``min(m, n)``-square, and transposed back
-    (this changes the cost only).  ``x0`` is never modified.
+    counts in ``gram_restarts`` (default from the schedule and the precision,
+    :func:`~gluon_ref.polar.cost.gram_restarts`); equal in exact arithmetic,
+    fewer FLOPs from aspect ratio 2 on.  ``gram=None`` picks the form with
+    fewer executed FLOPs (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall
+    inputs are transposed so the Gram matrix is ``min(m, n)``-square, and
+    transposed back (this changes the cost only).  ``x0`` is never modified.
 
     Raises ``ValueError`` when the result is not finite (divergence).
     """
-    xp = check_float_array(x0, "x0")
+    check_float_array(x0, "x0")
+    return _iterate([x0], polynomials, emulate, gram, gram_restarts, owned=False)
+
+
+def _iterate(box, polynomials, emulate, gram, gram_restarts, owned):
+    """:func:`iterate_polynomials` on ``box = [X_0]``; ``owned``: ``X_0`` may be updated in place."""
+    x = box.pop()
+    xp = check_float_array(x, "x0")
     rnd = _rounder(emulate)
     polys = [tuple(p) for p in polynomials]
     if gram_restarts is None:
-        low = emulate is not None or x0.dtype == getattr(xp, "float16", None)
-        gram_restarts = default_gram_restarts(len(polys), low)
+        low = emulate is not None or x.dtype == getattr(xp, "float16", None)
+        gram_restarts = default_gram_restarts(polys, low)
     if gram is None:
-        gram = prefers_gram(x0.shape, polys, restarts=gram_restarts)
-    tall = x0.shape[-2] > x0.shape[-1]
-    x = xp.matrix_transpose(x0) if tall else x0
+        gram = prefers_gram(x.shape, polys, restarts=gram_restarts)
+    tall = x.shape[-2] > x.shape[-1]
+    box = [xp.matrix_transpose(x) if tall else x]
+    del x
     if gram:
-        x = _gram(xp, x, polys, rnd, _owned, gram_restarts)
+        x = _gram(xp, box, polys, rnd, owned, gram_restarts)
     else:
-        x = _standard(xp, x, polys, rnd, _owned)
+        x = _standard(xp, box, polys, rnd, owned)
     out = xp.matrix_transpose(x) if tall else x
     if not bool(xp.all(xp.isfinite(out))):
         raise ValueError(
@@ -312,7 +325,7 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
 
     ``gram`` chooses the standard form (``False``) or the Gram form (``True``,
     POLAR.md section 9.2, restarted after the step counts in ``gram_restarts``,
-    default every 3 steps and every 2 in float16/bfloat16)
+    default :func:`~gluon_ref.polar.cost.gram_restarts`)
     of :func:`iterate_polynomials`; ``None`` picks the one with fewer executed
     FLOPs, which is the Gram form above aspect ratio 2 for 5 quintic steps.
 
@@ -328,10 +341,9 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
         raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
     check_finite(g, "g")
     polys = as_polynomials(coefficients, steps)
-    x0, _ = normalize_input(g, normalization=normalization, eps=eps, safety=safety,
-                            emulate=emulate)
-    # X_0 is a fresh array: the iteration may update it in place (memory, issue 14)
-    out = iterate_polynomials(x0, polys, emulate=emulate, gram=gram, gram_restarts=gram_restarts,
-                              _owned=True)
-    del x0
+    # X_0 is a fresh array handed over in a box: the iteration owns it, updates it in place
+    # and frees it after the first step (memory, issue 14)
+    box = [normalize_input(g, normalization=normalization, eps=eps, safety=safety,
+                           emulate=emulate)[0]]
+    out = _iterate(box, polys, emulate, gram, gram_restarts, owned=True)
     return xp.astype(out, g.dtype, copy=False)

@@ -103,7 +103,7 @@ def polar_errors(q: Any, g: Any = None, *, reference: PolarReference | None = No
     u, s, vh, r = reference.u, reference.s, reference.vh, reference.rank
     if r == 0:
         spec = float(xp.max(xp.linalg.svdvals(Q))) if min(m, n) else 0.0
-        empty = xp.zeros((0,), dtype=f64)
+        empty = xp.zeros((0,), dtype=f64, device=Q.device)
         return PolarErrors(spec, math.nan, math.nan, math.nan, math.nan, spec, 0.0, 0, 0,
                            empty, empty)
     ur, vr = u[:, :r], xp.matrix_transpose(vh[:r, :])
@@ -112,12 +112,12 @@ def polar_errors(q: Any, g: Any = None, *, reference: PolarReference | None = No
     spectral = float(xp.max(xp.linalg.svdvals(d)))
     frob = float(xp.linalg.matrix_norm(d, ord="fro")) / math.sqrt(r)
     qv = Q @ vr
-    gram = xp.matrix_transpose(qv) @ qv - xp.eye(r, dtype=f64)
+    gram = xp.matrix_transpose(qv) @ qv - xp.eye(r, dtype=f64, device=Q.device)
     orth = float(xp.max(xp.abs(xp.linalg.eigvalsh(gram))))
     sv = xp.linalg.svdvals(qv)
     w = xp.matrix_transpose(ur) @ qv
     diag = xp.linalg.diagonal(w)
-    off = w - xp.eye(r, dtype=f64) * diag[None, :]
+    off = w - xp.eye(r, dtype=f64, device=Q.device) * diag[None, :]
     vec_err = float(xp.max(xp.linalg.svdvals(off))) if r > 1 else 0.0
     leak = 0.0
     if r < n:
