@@ -168,11 +168,11 @@ def test_flop_counts_published_examples_and_auto_choice():
     assert newton_schulz_flops((p, q), muon, gram=True) == by_hand
     standard = 5 * (p * (p + 1) * q + sym + rect)
     assert newton_schulz_flops((p, q), muon) == standard
-    # the automatic choice: Gram only where it runs fewer FLOPs: from aspect ratio 2 on
-    # (35 p^3 each for p >> 1; the diagonals of the symmetric products tip it), never square
+    # the automatic choice: Gram only where it saves >= 10% of the FLOPs: (23 + 6r) p^3 <=
+    # 0.9 (15r + 5) p^3 for aspect ratio r >= 2.47 (p >> 1); never square
     assert prefers_gram((p, q), muon) and prefers_gram((q, p), muon)
-    assert prefers_gram((p, 2 * p), muon) and not prefers_gram((p, 2 * p - 8), muon)
-    assert not prefers_gram((p, p), muon)
+    assert prefers_gram((1024, 2560), muon) and not prefers_gram((1024, 2496), muon)
+    assert not prefers_gram((p, 2 * p), muon) and not prefers_gram((p, p), muon)
 
 
 # ----------------------------------------------------------------------------- memory, layout

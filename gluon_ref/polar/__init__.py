@@ -2,8 +2,9 @@
 
 * :mod:`~gluon_ref.polar.exact` — ``polar_exact``: ``U_r V_r^T`` from the thin SVD;
 * :mod:`~gluon_ref.polar.iterations` — ``newton_schulz``: one mechanism for every
-  odd-polynomial schedule, with Frobenius/clamp/none normalisation and
-  emulated bfloat16;
+  odd-polynomial schedule, in the standard or the Gram form, with
+  Frobenius/clamp/none normalisation and emulated bfloat16;
+* :mod:`~gluon_ref.polar.cost` — executed-FLOP counts and the Gram-form choice;
 * :mod:`~gluon_ref.polar.schedules` — ``Schedule`` and the named families
   (cubic, Padé, Muon, You, Polar Express, ...);
 * :mod:`~gluon_ref.polar.polar_express` — the Polar Express designer (Remez);
@@ -13,6 +14,7 @@
 * :mod:`~gluon_ref.polar.registry` — named orthogonalizers for the spectral norms.
 """
 
+from .cost import newton_schulz_flops, prefers_gram
 from .exact import polar_exact, rank_threshold
 from .iterations import MUON_QUINTIC, NORMALIZATIONS, newton_schulz, normalize_input
 from .lowprec import round_to_bfloat16
@@ -47,6 +49,8 @@ __all__ = [
     "polar_exact",
     "rank_threshold",
     "newton_schulz",
+    "newton_schulz_flops",
+    "prefers_gram",
     "normalize_input",
     "NORMALIZATIONS",
     "MUON_QUINTIC",

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["newton_schulz_flops", "prefers_gram", "gram_restarts", "GRAM_AMPLIFICATION"]
+__all__ = ["newton_schulz_flops", "prefers_gram", "gram_restarts", "GRAM_AMPLIFICATION",
+           "GRAM_MIN_SAVING"]
 
 #: largest rounding amplification ``prod c_0^2`` allowed between two restarts
 #: of the Gram form: ``"native"`` for float32/float64, ``"low"`` for float16
@@ -112,16 +113,24 @@ def newton_schulz_flops(shape: Sequence[int], polynomials: Sequence[Sequence[flo
     return total + (0 if fresh else 2 * p * p * q)     # X <- Q X
 
 
+#: the automatic choice takes the Gram form only when it saves at least this fraction of the
+#: standard form's FLOPs: near aspect ratio 2 the two forms run almost the same products in
+#: another order (with a restart after every step the Gram form *is* the standard step), and
+#: the Gram form is slightly less accurate at the rounding level of long convergent schedules.
+GRAM_MIN_SAVING = 0.1
+
+
 def prefers_gram(shape: Sequence[int], polynomials: Sequence[Sequence[float]], *,
                  restarts: Sequence[int] | None = None) -> bool:
-    """The automatic choice: the Gram form when it executes fewer FLOPs than the standard one.
+    """The automatic choice: the Gram form when it executes at least
+    :data:`GRAM_MIN_SAVING` fewer FLOPs than the standard one.
 
     Both counted with symmetric products at half cost.  For 5 quintic steps
-    with one restart the two forms cost about ``35 p^3`` each at aspect ratio
-    ``q/p = 2`` (the diagonals of the symmetric products tip it to the Gram
-    form), so the Gram form is chosen from aspect ratio 2 on and never for
-    square matrices (``36 p^3`` against ``30 p^3``, POLAR.md 9.2).
+    with one restart the two forms cost ``(23 + 6r) p^3`` and ``(15 r + 5) p^3``
+    at aspect ratio ``r = q/p`` (equal at ``r = 2``, POLAR.md 9.2's break-even),
+    so the Gram form is chosen from ``r`` about 2.5 on, and never for square
+    matrices (``29 p^3`` against ``20 p^3``).
     """
     polys = [tuple(c) for c in polynomials]
     return (newton_schulz_flops(shape, polys, gram=True, restarts=restarts)
-            < newton_schulz_flops(shape, polys, gram=False))
+            <= (1.0 - GRAM_MIN_SAVING) * newton_schulz_flops(shape, polys, gram=False))

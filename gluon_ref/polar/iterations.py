@@ -264,8 +264,9 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
     ``R = X_0 X_0^T`` and a ``p x p`` accumulator, restarted after the step
     counts in ``gram_restarts`` (default from the schedule and the precision,
     :func:`~gluon_ref.polar.cost.gram_restarts`); equal in exact arithmetic,
-    fewer FLOPs from aspect ratio 2 on.  ``gram=None`` picks the form with
-    fewer executed FLOPs (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall
+    fewer FLOPs above aspect ratio 2.  ``gram=None`` picks the Gram form when it
+    saves at least 10% of the executed FLOPs
+    (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall
     inputs are transposed so the Gram matrix is ``min(m, n)``-square, and
     transposed back (this changes the cost only).  ``x0`` is never modified.
 
@@ -326,8 +327,8 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     ``gram`` chooses the standard form (``False``) or the Gram form (``True``,
     POLAR.md section 9.2, restarted after the step counts in ``gram_restarts``,
     default :func:`~gluon_ref.polar.cost.gram_restarts`)
-    of :func:`iterate_polynomials`; ``None`` picks the one with fewer executed
-    FLOPs, which is the Gram form above aspect ratio 2 for 5 quintic steps.
+    of :func:`iterate_polynomials`; ``None`` picks the Gram form when it saves at
+    least 10% of the executed FLOPs: from aspect ratio about 2.5 for 5 quintic steps.
 
     Memory (native dtypes): besides the input, a call holds at most 3 arrays of
     the input's size for a square quintic step (``X``, ``A``, ``A^2``, then

@@ -167,11 +167,12 @@ class Schedule:
         return normalize_input(g, normalization=self.normalization, eps=self.eps,
                                safety=self.safety, emulate=emulate)[1]
 
-    def __call__(self, g: Any, *, emulate: str | None = None):
-        """Approximate polar factor of ``g``: ``newton_schulz`` with this schedule."""
+    def __call__(self, g: Any, *, emulate: str | None = None, gram: bool | None = None):
+        """Approximate polar factor of ``g``: ``newton_schulz`` with this schedule
+        (``gram``: its standard or Gram form, default chosen by shape)."""
         if self.polynomials:
             return newton_schulz(g, self.polynomials, None, normalization=self.normalization,
-                                 eps=self.eps, safety=self.safety, emulate=emulate)
+                                 eps=self.eps, safety=self.safety, emulate=emulate, gram=gram)
         # zero steps: the normalised input itself (the start of every error-versus-steps curve)
         xp = check_float_array(g, "g")
         if g.ndim < 2:
