@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import sys
 import time
 import traceback
+from concurrent.futures import Executor
 from typing import Callable, Iterable, Sequence
 
 from .claims import CheckContext, Claim, ClaimResult, all_claims, evaluate
+from .executors import map_ordered
 
 __all__ = ["select", "run_claim", "run_claims", "exit_status"]
 
@@ -42,18 +45,44 @@ def run_claim(claim: Claim, ctx: CheckContext) -> ClaimResult:
     return evaluate(claim, instances, symbolic)
 
 
+def _outcome(claim: Claim | str, ctx: CheckContext):
+    """Run one claim (or the registered claim with this id) and return the picklable parts of
+    its result: ``(verdict, instances, symbolic, error)``.  Module-level, so process pools
+    and Dask workers can import it."""
+    if isinstance(claim, str):
+        claim = {c.id: c for c in all_claims()}[claim]
+    r = run_claim(claim, ctx)
+    return r.verdict, r.instances, r.symbolic, r.error
+
+
 def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None = None,
-               progress: Callable[[int, int, str, float], None] | None = None) -> list[ClaimResult]:
-    """Run ``claims`` (default: all) in order; ``progress(i, n, claim_id, seconds)`` after each."""
+               progress: Callable[[int, int, str, float], None] | None = None,
+               executor: Executor | None = None) -> list[ClaimResult]:
+    """Run ``claims`` (default: all); results in claim order.
+
+    ``progress(i, n, claim_id, seconds)`` after each claim (on an executor, in
+    completion order, with the seconds since the previous completion).
+    ``executor``: any ``concurrent.futures.Executor`` (see
+    :mod:`proofs_check.executors`); a registered claim travels by id (its checks
+    are closures a process pool cannot pickle), a user claim as itself.  Checks
+    draw only from ``ctx``'s seeded generators, so the results equal a serial
+    run's exactly.
+    """
     claims = list(all_claims() if claims is None else claims)
     ctx = ctx or CheckContext()
-    results = []
-    for i, claim in enumerate(claims, 1):
-        t0 = time.perf_counter()
-        results.append(run_claim(claim, ctx))
+    registered = {c.id: c for c in all_claims()} if executor is not None else {}
+    units = [c.id if registered.get(c.id) is c else c for c in claims]
+    last = [time.perf_counter(), 0]
+
+    def done(i: int, _outcome_value) -> None:
+        last[1] += 1
+        now = time.perf_counter()
         if progress is not None:
-            progress(i, len(claims), claim.id, time.perf_counter() - t0)
-    return results
+            progress(last[1], len(claims), claims[i].id, now - last[0])
+        last[0] = now
+
+    outcomes = map_ordered(functools.partial(_outcome, ctx=ctx), units, executor, done)
+    return [ClaimResult(c, *o) for c, o in zip(claims, outcomes)]
 
 
 def progress_bar(stream=sys.stderr, width: int = 28):

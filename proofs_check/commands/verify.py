@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from proofs_check.executors import add_executor_arguments, executor_from_args
+
 HELP = "run every claim (symbolic + numeric) and write Markdown/JSON/PNG reports"
 
 
@@ -21,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="output folder (default ./gluon-ref-report)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
+    add_executor_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +44,12 @@ def run(args: argparse.Namespace) -> int:
     ctx = CheckContext(seed=args.seed, full=args.full)
     t0 = time.perf_counter()
     show = progress_bar() if sys.stderr.isatty() else _plain_progress
-    results = run_claims(claims, ctx, progress=show)
+    try:
+        with executor_from_args(args) as executor:
+            results = run_claims(claims, ctx, progress=show, executor=executor)
+    except (RuntimeError, OSError) as exc:   # no Dask installed, scheduler unreachable
+        print(f"gluon-ref verify: {exc}", file=sys.stderr)
+        return 2
     print(terminal_table(results))
     write_report(results, args.out, seed=args.seed, mode=mode, figures=not args.no_figures)
     status = exit_status(results)

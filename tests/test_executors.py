@@ -1,0 +1,100 @@
+"""Long runs on any concurrent.futures.Executor: local processes and a real Dask cluster
+(issue 14).  The serial run is the reference: a parallel run must write the same JSON, byte
+for byte."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import pytest
+
+from proofs_check.claims import CheckContext, Claim, Instance
+from proofs_check.cli import main
+from proofs_check.executors import map_ordered, open_executor
+from proofs_check.report import to_json
+from proofs_check.runner import run_claims, select
+from proofs_check.claims import all_claims
+
+#: cheap claims from every area, so the pool sees work units of uneven cost
+ONLY = "*lmo.*"
+
+
+def _json(results):
+    return json.dumps(to_json(results, seed=0, mode="quick"), indent=1, sort_keys=True)
+
+
+def _slow_first(ctx):
+    """A module-level check (picklable by reference) whose cost depends on the seed."""
+    import time
+
+    time.sleep(0.2)
+    return [Instance("slow", float(ctx.rng("x").standard_normal()), 10.0)]
+
+
+def test_map_ordered_keeps_submission_order_under_uneven_cost():
+    import time
+
+    def work(x):
+        time.sleep(0.05 * (3 - x))    # the first item finishes last
+        return x * x
+
+    seen = []
+    with ThreadPoolExecutor(3) as pool:
+        out = map_ordered(work, [0, 1, 2], pool, lambda i, r: seen.append(i))
+    assert out == [0, 1, 4]
+    assert sorted(seen) == [0, 1, 2] and seen != [0, 1, 2]   # completion order differed
+
+
+def test_process_pool_gives_the_serial_json():
+    claims = select(all_claims(), ONLY)
+    user = Claim(id="user.slow", statement="s", latex="x", source="test", status="elementary",
+                 numeric=_slow_first)
+    claims = [user] + claims                # a user claim travels pickled, the rest by id
+    serial = _json(run_claims(claims, CheckContext(seed=3)))
+    with ProcessPoolExecutor(2) as pool:
+        parallel = _json(run_claims(claims, CheckContext(seed=3), executor=pool))
+    assert parallel == serial
+
+
+def test_verify_jobs_writes_identical_report(tmp_path):
+    args = ["verify", "--only", "*polar.*", "--no-figures", "--seed", "1"]
+    assert main(args + ["--out", str(tmp_path / "serial")]) == 0
+    assert main(args + ["--jobs", "2", "--out", str(tmp_path / "jobs")]) == 0
+    a = (tmp_path / "serial" / "report.json").read_bytes()
+    assert a == (tmp_path / "jobs" / "report.json").read_bytes()
+    assert ((tmp_path / "serial" / "report.md").read_bytes()
+            == (tmp_path / "jobs" / "report.md").read_bytes())
+
+
+def test_jobs_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "--jobs", "0"])
+    assert exc.value.code == 2 and "positive integer" in capsys.readouterr().err
+
+
+def test_verify_on_a_dask_cluster_writes_identical_report(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    args = ["verify", "--only", "*polar.*", "--no-figures", "--seed", "2"]
+    assert main(args + ["--out", str(tmp_path / "serial")]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert main(args + ["--dask-scheduler", cluster.scheduler_address,
+                            "--out", str(tmp_path / "dask")]) == 0
+    assert ((tmp_path / "serial" / "report.json").read_bytes()
+            == (tmp_path / "dask" / "report.json").read_bytes())
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(capsys):
+    pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["verify", "--only", "*polar.*", "--no-figures",
+                     "--dask-scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2 and "gluon-ref verify" in capsys.readouterr().err
+
+
+def test_open_executor_serial_is_none():
+    with open_executor(1) as ex:
+        assert ex is None
