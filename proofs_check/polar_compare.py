@@ -10,9 +10,9 @@ is not counted as method error):
 * beside each, the scalar model's prediction from the input's singular values
   and the scale ``s`` the run actually used (POLAR.md section 2);
 * the effective input interval ``[sigma_min/s, sigma_max/s]`` (section 2);
-* the best-of-``repeats`` wall time (after one warm-up call) of the method and
-  of the exact SVD polar factor on the same input and dtype (``polar_exact``;
-  float16 factorises in float32).
+* the best-of-``repeats`` process CPU time, BLAS pinned to one thread (after
+  one warm-up call), of the method and of the exact SVD polar factor on the
+  same input and dtype (``polar_exact``; float16 factorises in float32).
 
 ``status`` is ``"diverged"`` (non-finite iterates), ``"sign flip"`` (some
 ``u_i^T Q v_i < 0``: the run converges to the polar factor of a different
@@ -29,6 +29,7 @@ NumPy only (a reporting edge, DESIGN.md): the methods run on NumPy arrays.
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import time
@@ -42,6 +43,8 @@ from gluon_ref.polar.lowprec import round_to_bfloat16
 from gluon_ref.polar.matrices import MATRIX_FAMILIES, test_matrix
 from gluon_ref.polar.metrics import polar_errors, polar_reference
 from gluon_ref.polar.schedules import Schedule
+
+from .executors import map_ordered
 
 __all__ = [
     "DTYPES",
@@ -60,6 +63,10 @@ __all__ = [
     "sweep_as_dicts",
     "reference_for",
     "dtype_eps",
+    "single_thread_blas",
+    "baseline_polar",
+    "scipy_gesdd",
+    "TIMING_NOTE",
 ]
 
 #: dtypes of the comparison; "bfloat16" is emulated (float32 storage, POLAR.md section 10)
@@ -141,15 +148,30 @@ class CompareRow:
 def _timed(fn, repeats: int):
     """Run ``fn`` once to warm up, then ``repeats`` times; keep the best (minimum) time.
 
-    The minimum is the usual estimator on a shared machine: load from other
-    processes only ever adds time.
+    Time is process CPU time (``time.process_time``) and the callers pin BLAS to
+    one thread (:func:`single_thread_blas`): for the small matrices of this
+    comparison, wall time with a multi-threaded BLAS measured thread hand-off
+    stalls on a loaded machine (0.9 to 372 ms for the same 128x64 work, issue
+    14).  The minimum is the usual estimator: other load only ever adds time.
     """
     out, times = fn(), []
     for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return out, min(times)
+
+
+def single_thread_blas():
+    """Context manager pinning BLAS/OpenMP to one thread (threadpoolctl) for honest CPU times."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+#: how :func:`run_comparison` times, printed with every table
+TIMING_NOTE = ("times are process CPU time with BLAS pinned to one thread (threadpoolctl), "
+               "best of the repeats after a warm-up")
 
 
 def _status(err2, sign_flips, dtype):
@@ -160,12 +182,30 @@ def _status(err2, sign_flips, dtype):
     return "converged" if err2 <= convergence_tol(dtype) else "not converged"
 
 
+def scipy_gesdd(a, full_matrices=False):
+    """``scipy.linalg.svd`` with the divide-and-conquer driver (gesdd), without the finiteness
+    scan: the fastest SVD NumPy arrays have (about 2x ``numpy.linalg.svd`` in float32 here)."""
+    import scipy.linalg
+
+    return scipy.linalg.svd(a, full_matrices=full_matrices, lapack_driver="gesdd",
+                            check_finite=False)
+
+
+def baseline_polar(x):
+    """The exact-SVD baseline: :func:`polar_exact` through the fastest SVD of the namespace
+    (SciPy's gesdd for 2-D NumPy arrays, the namespace's own ``linalg.svd`` otherwise)."""
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        return polar_exact(x, svd=scipy_gesdd)
+    return polar_exact(x)
+
+
 def measure_svd(g: np.ndarray, dtype: str, *, family: str = "custom", repeats: int = 3,
                 reference=None) -> CompareRow:
-    """The exact SVD polar factor as a row of the table (its own time is both times)."""
+    """The exact SVD polar factor (:func:`baseline_polar`) as a row of the table (its own time
+    is both times)."""
     x = cast_input(g, dtype)
     ref = reference or reference_for(x, dtype)
-    q, t = _timed(lambda: polar_exact(x), repeats)
+    q, t = _timed(lambda: baseline_polar(x), repeats)
     e = polar_errors(q, reference=ref)
     nan = math.nan
     return CompareRow(family, tuple(g.shape), "svd", 0, dtype, "-", ref.rank, nan, nan,
@@ -251,12 +291,11 @@ def _matrix(family: str, cfg: CompareConfig) -> np.ndarray:
     return test_matrix(family, cfg.shape, np.random.default_rng([cfg.seed, salt]))
 
 
-def run_comparison(cfg: CompareConfig, progress=None) -> list[CompareRow]:
-    """Rows for every family x dtype x (svd, then each method x steps)."""
-    cfg.validate()
+def _family_rows(family: str, cfg: CompareConfig) -> list[CompareRow]:
+    """All rows of one matrix family (one work unit of :func:`run_comparison`)."""
     rows: list[CompareRow] = []
-    for family in cfg.families:
-        g = _matrix(family, cfg)
+    g = _matrix(family, cfg)
+    with single_thread_blas():
         for dtype in cfg.dtypes:
             x = cast_input(g, dtype)
             ref = reference_for(x, dtype)
@@ -268,9 +307,22 @@ def run_comparison(cfg: CompareConfig, progress=None) -> list[CompareRow]:
                     rows.append(measure(g, sch, dtype, family=family, method=method,
                                         repeats=cfg.repeats, reference=ref,
                                         time_svd_s=svd_row.time_s))
-            if progress:
-                progress(f"{family} {dtype}")
     return rows
+
+
+def run_comparison(cfg: CompareConfig, progress=None, executor=None) -> list[CompareRow]:
+    """Rows for every family x dtype x (svd, then each method x steps).
+
+    One work unit per family, on ``executor`` (any ``concurrent.futures.Executor``)
+    when given; rows come back in family order.  Every value except the times is
+    then identical to a serial run (same seeds, same single-threaded BLAS).
+    ``progress(family)`` after each family.
+    """
+    cfg.validate()
+    done = (lambda i, _rows: progress(cfg.families[i])) if progress else None
+    per_family = map_ordered(functools.partial(_family_rows, cfg=cfg), list(cfg.families),
+                             executor, done)
+    return [row for rows in per_family for row in rows]
 
 
 @dataclass
@@ -284,19 +336,12 @@ class SweepPoint:
     pred_err2: float
 
 
-def run_sweep(cfg: CompareConfig) -> list[SweepPoint]:
-    """Float64 ``||Q - UV^T||_2`` and its scalar-model prediction for 0..sweep_steps-1 steps.
-
-    Fixed-coefficient methods repeat their polynomial; listed schedules repeat
-    their last polynomial beyond their length; Polar Express is *redesigned*
-    for each ``T`` (so its curve is over designs, not one trajectory).
-    """
-    cfg.validate()
+def _family_sweep(family: str, cfg: CompareConfig) -> list[SweepPoint]:
+    g = _matrix(family, cfg)
+    ref = polar_reference(g)
+    sigma = np.asarray(ref.s[:ref.rank])
     pts: list[SweepPoint] = []
-    for family in cfg.sweep_families:
-        g = _matrix(family, cfg)
-        ref = polar_reference(g)
-        sigma = np.asarray(ref.s[:ref.rank])
+    with single_thread_blas():
         for method in cfg.methods:
             for k in range(cfg.sweep_steps):
                 sch = _schedule(method, k, cfg.normalization)
@@ -308,6 +353,20 @@ def run_sweep(cfg: CompareConfig) -> list[SweepPoint]:
                     err = math.nan
                 pts.append(SweepPoint(family, method, k, err, pred))
     return pts
+
+
+def run_sweep(cfg: CompareConfig, executor=None) -> list[SweepPoint]:
+    """Float64 ``||Q - UV^T||_2`` and its scalar-model prediction for 0..sweep_steps-1 steps.
+
+    Fixed-coefficient methods repeat their polynomial; listed schedules repeat
+    their last polynomial beyond their length; Polar Express is *redesigned*
+    for each ``T`` (so its curve is over designs, not one trajectory).  One work
+    unit per family on ``executor`` when given; identical to a serial run.
+    """
+    cfg.validate()
+    per_family = map_ordered(functools.partial(_family_sweep, cfg=cfg),
+                             list(cfg.sweep_families), executor)
+    return [p for pts in per_family for p in pts]
 
 
 def machine_description() -> dict:

@@ -98,3 +98,34 @@ def test_unreachable_dask_scheduler_is_a_clear_error(capsys):
 def test_open_executor_serial_is_none():
     with open_executor(1) as ex:
         assert ex is None
+
+
+def test_polar_command_jobs_equals_serial_except_times(tmp_path, capsys):
+    """`gluon-ref polar --jobs 2`: every value but the CPU times equals the serial run's."""
+    args = ["polar", "--families", "gaussian,logspace1e2", "--dtypes", "float32,float64",
+            "--methods", "muon,polar_express", "--sweep-steps", "3", "--repeats", "1",
+            "--no-plots"]
+    assert main(args + ["--out", str(tmp_path / "s")]) == 0
+    assert "process CPU time with BLAS pinned to one thread" in capsys.readouterr().out
+    assert main(args + ["--jobs", "2", "--out", str(tmp_path / "j")]) == 0
+    a, b = (json.loads((tmp_path / d / "polar.json").read_text()) for d in ("s", "j"))
+
+    def untimed(rows):
+        return [{k: v for k, v in r.items() if not k.startswith("time")} for r in rows]
+
+    assert untimed(a["rows"]) == untimed(b["rows"]) and a["sweep"] == b["sweep"]
+    assert len(a["rows"]) == 2 * 2 * 3
+
+
+def test_baseline_svd_is_the_exact_polar_factor():
+    import numpy as np
+
+    from gluon_ref.polar import polar_exact
+    from proofs_check.polar_compare import baseline_polar
+
+    g = np.random.default_rng(0).standard_normal((40, 16)).astype(np.float32)
+    g[:, -1] = g[:, 0]                                   # rank 15: the same rank cut applies
+    q, ref = baseline_polar(g), polar_exact(g)
+    assert q.dtype == np.float32
+    assert np.linalg.norm(q.astype(np.float64) - ref, 2) <= 64 * 40 * 2.0**-24
+    assert np.linalg.matrix_rank(q.astype(np.float64), tol=1e-3) == 15

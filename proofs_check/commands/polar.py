@@ -22,9 +22,11 @@ import numpy as np
 
 from gluon_ref.polar import NORMALIZATIONS, available_schedules, get_schedule
 from gluon_ref.polar.matrices import MATRIX_FAMILIES
+from proofs_check.executors import add_executor_arguments, executor_from_args
 from proofs_check.polar_compare import (
     DEFAULT_METHODS,
     DTYPES,
+    TIMING_NOTE,
     CompareConfig,
     convergence_tol,
     machine_description,
@@ -91,11 +93,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--normalization", choices=NORMALIZATIONS, default=None,
                    help="override every method's normalisation (default: each method's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--repeats", type=int, default=3, help="timing repeats after one warm-up, minimum kept (default 3)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="timing repeats after one warm-up, minimum kept (default 3); times are "
+                        "process CPU time with BLAS pinned to one thread")
     p.add_argument("--sweep-steps", type=int, default=16,
                    help="error-versus-steps sweep over 0..N-1 steps in float64 (default 16; 0 = off)")
     p.add_argument("--out", default=None, help="directory for polar.json and the PNG figures")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the figures")
+    add_executor_arguments(p)
 
 
 def _fmt(v, spec=".2e"):
@@ -188,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
                         steps=args.steps, dtypes=args.dtypes, seed=args.seed,
                         repeats=max(1, args.repeats), sweep_steps=max(0, args.sweep_steps),
                         normalization=args.normalization)
-    rows = run_comparison(cfg)
+    with executor_from_args(args) as executor:
+        rows = run_comparison(cfg, executor=executor)
+        sweep = run_sweep(cfg, executor=executor) if cfg.sweep_steps > 0 else []
     mach = machine_description()
     print(f"Exact polar factor U_r V_r^T (thin SVD) versus odd-polynomial iterations; "
           f"shape {cfg.shape[0]}x{cfg.shape[1]}, seed {cfg.seed}; {mach['machine']}, "
@@ -197,13 +204,12 @@ def run(args: argparse.Namespace) -> int:
     print("Errors in float64 against U_r V_r^T of the input cast to each dtype; 'model' is the "
           "scalar-model prediction of |Q-UV|_2; 'interval' is [sigma_min/s, sigma_max/s]; "
           "'orth' is |Q'Q-I|_2 on the range; 'leak' is |Q| on the null spaces; "
-          "converged means |Q-UV|_2 <= sqrt(eps) (bf16: 2^-4); times are the best of "
-          f"{cfg.repeats} runs after a warm-up.")
+          f"converged means |Q-UV|_2 <= sqrt(eps) (bf16: 2^-4); {TIMING_NOTE} "
+          f"({cfg.repeats} repeats).")
     for line in format_table(rows):
         print(line)
     bad = [r for r in rows if r.dtype == "float64" and r.method != "svd"
            and math.isfinite(r.model_gap) and r.model_gap > MODEL_TOL_FLOAT64]
-    sweep = run_sweep(cfg) if cfg.sweep_steps > 0 else []
     bad += [p for p in sweep if math.isfinite(p.err2) and abs(p.err2 - p.pred_err2) > MODEL_TOL_FLOAT64]
     if args.out:
         os.makedirs(args.out, exist_ok=True)
@@ -211,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
             "config": {"shape": list(cfg.shape), "families": list(cfg.families),
                        "methods": list(cfg.methods), "steps": cfg.steps, "dtypes": list(cfg.dtypes),
                        "seed": cfg.seed, "repeats": cfg.repeats, "sweep_steps": cfg.sweep_steps,
-                       "normalization": cfg.normalization,
+                       "normalization": cfg.normalization, "timing": TIMING_NOTE,
                        "convergence_tol": {d: convergence_tol(d) for d in cfg.dtypes}},
             "machine": mach,
             "rows": rows_as_dicts(rows),
