@@ -1,0 +1,55 @@
+"""``gluon-ref bench``: speed and memory of the polar methods, side by side (issue 14).
+
+See :mod:`proofs_check.bench` for what is measured and how it is timed.
+Prints the tables and, with ``--out FILE``, writes the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from proofs_check.bench import (
+    DEFAULT_SHAPES,
+    FULL_SHAPES,
+    BenchConfig,
+    format_report,
+    run_bench,
+    write_json,
+)
+from proofs_check.commands.polar import _csv, _shape
+
+HELP = "benchmark the polar methods: ratios to their FLOP floor, to the SVD, Gram vs standard"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--full", action="store_true",
+                   help="add 4096x4096 and the issue's stacks (72 of 768x768, 24 of 768x3072)")
+    p.add_argument("--shapes", type=lambda t: [_shape(s) for s in _csv("shape")(t)], default=None,
+                   help="comma list of m x n (default "
+                        + ",".join(f"{m}x{n}" for m, n in DEFAULT_SHAPES) + ")")
+    p.add_argument("--methods", type=_csv("method"), default=["muon", "polar_express"],
+                   help="schedule names at their default steps (default muon,polar_express)")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved rounds after a warm-up "
+                   "round, best kept (default 3)")
+    p.add_argument("--timer", choices=("cpu", "wall"), default="cpu",
+                   help="cpu: process CPU time with BLAS pinned to one thread (default); "
+                        "wall: wall clock with the BLAS's own threads")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip timing gluon-ref verify --quick serial vs --jobs 2")
+    p.add_argument("--out", default=None, help="write the JSON here")
+
+
+def run(args: argparse.Namespace) -> int:
+    shapes = args.shapes or (FULL_SHAPES if args.full else DEFAULT_SHAPES)
+    stacks = ((72, 768, 768), (24, 768, 3072)) if args.full else BenchConfig.stacks
+    cfg = BenchConfig(shapes=shapes, methods=args.methods, stacks=stacks,
+                      repeats=max(1, args.repeats), timer=args.timer,
+                      verify_repeats=0 if args.no_verify else 1)
+    data = run_bench(cfg, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    for line in format_report(data):
+        print(line)
+    if args.out:
+        write_json(data, args.out)
+        print(f"wrote {args.out}")
+    return 0
