@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from gluon_ref.optim import gluon_config, init, step
+from gluon_ref.optim import Gluon, gluon_config
 from gluon_ref.optim.momentum import Momentum
 from gluon_ref.optim.stepsizes import Theorem1Adaptive
 
@@ -64,9 +64,9 @@ def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
         policies = {n: scale / L1[n] for n in names}
     else:
         raise ValueError(f"unknown stepsize rule {stepsize!r}")
-    cfg = gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names}, stepsizes=policies,
-                       momentum=Momentum("none"))
-    state = init(dict(x0), cfg)
+    opt = Gluon(gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
+                             stepsizes=policies, momentum=Momentum("none")))
+    state = opt.init(dict(x0))
     run = Run(names=names)
     x = dict(x0)
     f, grads = obj.value_and_grad(x)
@@ -74,7 +74,7 @@ def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
         g = _duals(obj, grads)
         run.values.append(float(f))
         run.grad_duals.append(g)
-        x_new, state = step(x, grads, state)
+        x_new, state = opt.step(x, grads, state)
         if check_segment:
             run.segment_ok.append(_segment_holds(obj, x, x_new, grads, g, L0, L1))
         x = x_new
@@ -107,16 +107,16 @@ def run_stochastic(obj, oracle, x0: Mapping, steps: int, stepsizes: Mapping,
     Theorem 2); ``stepsizes`` maps layer names to radii or policies.
     """
     names = tuple(obj.layers)
-    cfg = gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
-                       stepsizes=dict(stepsizes), momentum=momentum)
-    state = init(dict(x0), cfg)
+    opt = Gluon(gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
+                             stepsizes=dict(stepsizes), momentum=momentum))
+    state = opt.init(dict(x0))
     run = Run(names=names)
     x = dict(x0)
     for k in range(steps):
         f, true_grads = obj.value_and_grad(x)
         run.values.append(float(f))
         run.grad_duals.append(_duals(obj, true_grads))
-        x, state = step(x, oracle(x, k), state)
+        x, state = opt.step(x, oracle(x, k), state)
     f, true_grads = obj.value_and_grad(x)
     run.values.append(float(f))
     run.grad_duals.append(_duals(obj, true_grads))

@@ -1,6 +1,7 @@
 """Gluon and its special cases as one optimizer mechanism (THEORY.md sections 2-3, 5-7, 9-11).
 
-* :mod:`.gluon` - the generic layer-wise LMO step (``init``/``step``, :class:`Gluon`);
+* :mod:`.gluon` - the generic layer-wise LMO step :class:`Gluon`, one
+  :class:`LayerRule` per layer, built by :func:`gluon_config`;
 * :mod:`.layers` - named parameters, roles, validation;
 * :mod:`.momentum` - momentum conventions ``ema``, ``scion``, ``nesterov``, ``mvr``, ``none``;
 * :mod:`.stepsizes` - constant, Theorem 1 adaptive, Theorem 2 schedule, cosine, UBA, warm-up, trust ratio;
@@ -18,7 +19,7 @@ LMO update is ``X + t * lmo(M)``.
 from .adam import Adam, AdamW
 from .base import OptState, Optimizer, Stateful
 from .baselines import SGD, NormalizedGD, SignSGD
-from .gluon import Gluon, GluonConfig, GluonState, LayerSpec, gluon_config, init, step
+from .gluon import Gluon, GluonConfig, LayerRule, gluon_config
 from .lars_lamb import LAMB, LARS
 from .layers import ROLE_NORM_RULES, ROLES, default_role, resolve_roles
 from .momentum import Momentum
@@ -46,7 +47,7 @@ from .stepsizes import (
 
 __all__ = [
     "Adam", "AdamW", "OptState", "Optimizer", "Stateful", "SGD", "NormalizedGD", "SignSGD",
-    "Gluon", "GluonConfig", "GluonState", "LayerSpec", "gluon_config", "init", "step",
+    "Gluon", "GluonConfig", "LayerRule", "gluon_config",
     "LAMB", "LARS", "ROLES", "ROLE_NORM_RULES", "default_role", "resolve_roles", "Momentum", "Muon",
     "muon_adjusted_lr", "GluonMVR", "NorMuonCode", "NorMuonPaper", "normuon_code",
     "normuon_paper", "PRESETS", "get_preset", "Scion", "Shampoo", "Sophia", "UBA", "Constant",

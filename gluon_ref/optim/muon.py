@@ -172,6 +172,6 @@ class Muon(Optimizer):
             wd = self.weight_decay
             return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: factor(n, s) / wd)
+                                constraint_radii=lambda n, s: factor(n, s) / wd)
         return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                             stepsizes=lambda n, s: Constant(self.lr * factor(n, s)))

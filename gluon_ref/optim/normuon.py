@@ -131,7 +131,7 @@ class NorMuonPaper(_NorMuonBase):
             return gluon_config(params, norms="spectral", momentum=mom,
                                 orthogonalizer=self.orthogonalizer,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: 0.2 * math.sqrt(s[1]) / wd)
+                                constraint_radii=lambda n, s: 0.2 * math.sqrt(s[1]) / wd)
         return gluon_config(params, norms="spectral", momentum=mom,
                             orthogonalizer=self.orthogonalizer,
                             stepsizes=lambda n, s: Constant(0.2 * self.lr * math.sqrt(s[1])))
@@ -174,7 +174,7 @@ class NorMuonCode(_NorMuonBase):
         if wd > 0:
             return gluon_config(params, norms="muon_spectral", momentum=mom,
                                 orthogonalizer=self.orthogonalizer,
-                                stepsizes=Constant(self.lr * wd), radii=1.0 / wd)
+                                stepsizes=Constant(self.lr * wd), constraint_radii=1.0 / wd)
         return gluon_config(params, norms="muon_spectral", momentum=mom,
                             orthogonalizer=self.orthogonalizer, stepsizes=self.lr)
 

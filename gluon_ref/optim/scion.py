@@ -195,7 +195,7 @@ class Scion(Optimizer):
         if self.constrained:
             return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                                 orthogonalizer=self.orthogonalizer,
-                                stepsizes=Constant(lr), radii=scales)
+                                stepsizes=Constant(lr), constraint_radii=scales)
         return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                             orthogonalizer=self.orthogonalizer,
                             stepsizes={n: Constant(lr * s) for n, s in scales.items()})

@@ -95,7 +95,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
     for constrained in (False, True):
         cfg = gluon_config(x0, norms=norms, momentum=scion_momentum(0.3),
                            stepsizes=gamma if constrained else {n: gamma * rho[n] for n in shapes},
-                           radii=rho if constrained else None)
+                           constraint_radii=rho if constrained else None)
         opt = Gluon(cfg)
         x, st = dict(x0), opt.init(x0)
         for k in range(steps):
