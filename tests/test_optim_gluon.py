@@ -78,9 +78,9 @@ def test_step_never_mutates_inputs_or_earlier_states():
     for k in params:
         np.testing.assert_array_equal(params[k], copies[0][k])
         np.testing.assert_array_equal(grads[k], copies[1][k])
-    assert s0.k == 0 and s0.slots == {} and s1.k == 1 and s2.k == 2
+    assert s0.k == 0 and s0.momentum_buffer == {} and s1.k == 1 and s2.k == 2
     # the buffer of s1 is still M^0 = g^0 after step 2
-    np.testing.assert_array_equal(s1.slots["momentum"]["w"], grads["w"])
+    np.testing.assert_array_equal(s1.momentum_buffer["w"], grads["w"])
 
 
 def test_sequence_params_round_trip():
@@ -114,7 +114,7 @@ def test_scg_stays_in_ball_and_is_decoupled_weight_decay(seed, gamma, log_rho):
             norm = cfg.layers[n].norm
             assert float(norm.norm(new[n])) <= rho * (1 + rtol_for("float64", 36, 16))
             eta, lam = gamma * rho, 1.0 / rho
-            wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(state.slots["momentum"][n])
+            wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(state.momentum_buffer[n])
             np.testing.assert_allclose(new[n], wd_form, rtol=0,
                                        atol=rtol_for("float64", 36, 16) * rho)
             assert state.info["stepsizes"][n] == pytest.approx(gamma * rho, rel=1e-15)

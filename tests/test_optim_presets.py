@@ -351,7 +351,7 @@ def test_sophia_refresh_needs_estimator_and_clips():
     rng = np.random.default_rng(0)
     x3, s3 = opt.step(x2, {"w": np.ones((2, 3))}, s, hvp=lambda p, u: {"w": 3.0 * u["w"]}, rng=rng)
     assert np.all(np.abs(x3["w"] - x2["w"] + 0.1 * 0.5 * x2["w"]) <= 0.1 * (1 + 4 * EPS))
-    assert np.any(s3.slots["hessian"]["w"] != 0)
+    assert np.any(s3.hessian_diag["w"] != 0)
 
 
 # -- registry and bad input ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ from typing import Mapping
 
 from ..geometry import Spectral
 from ..norms import Norm, get_norm
-from .base import OptState, Optimizer
+from .base import MomentumState, Optimizer
 from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
 from .momentum import Momentum
 from .stepsizes import StepContext, StepsizePolicy, as_policy
@@ -147,13 +147,16 @@ def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
 class Gluon(Optimizer):
     """The generic Gluon optimizer for one :class:`GluonConfig` (see the module docstring).
 
-    ``state.info["stepsizes"][layer]`` is the realised step length
-    ``t_i`` (``gamma_i rho_i`` for constrained layers) and
+    The state is a :class:`~gluon_ref.optim.base.MomentumState` whose
+    ``momentum_buffer`` is the momentum convention's buffer (empty for
+    ``"none"``).  ``state.info["stepsizes"][layer]`` is the realised step
+    length ``t_i`` (``gamma_i rho_i`` for constrained layers) and
     ``state.info["gammas"]`` the SCG ``gamma_i``.
     """
 
     config: GluonConfig
     name: str = "gluon"
+    state_type = MomentumState
 
     def _check_layers(self, named):
         if set(named) != set(self.config.layers):
@@ -166,7 +169,7 @@ class Gluon(Optimizer):
                 raise ValueError(f"layer {n!r} has ndim {x.ndim}; its norm "
                                  f"{self.config.layers[n].norm.name!r} accepts {nd}")
 
-    def step(self, params, grads, state: OptState, *, grads_prev=None):
+    def step(self, params, grads, state: MomentumState, *, grads_prev=None):
         """One Gluon step; ``grads_prev`` (mapping like ``grads``) only for momentum ``"mvr"``."""
         if grads_prev is not None:
             check_step_inputs(params, grads_prev, what="grads_prev")
@@ -178,7 +181,7 @@ class Gluon(Optimizer):
     def _update(self, params, grads, state, grads_prev=None):
         prev = as_named(grads_prev)[0] if grads_prev is not None else {}
         mom = self.config.momentum
-        old_buf = state.slots.get("momentum", {})
+        old_buf = state.momentum_buffer
         k = state.k
         # pass 1: momentum, direction and stepsize for every layer; nothing is applied yet,
         # so a bad stepsize raises before any new state exists
@@ -208,5 +211,5 @@ class Gluon(Optimizer):
             if buf is not None:
                 new_buf[name] = buf
             ts[name], gammas[name] = t, gamma
-        slots = {"momentum": new_buf} if new_buf else {}
-        return new_params, slots, {"stepsizes": ts, "gammas": gammas}
+        return new_params, state.advance(momentum_buffer=new_buf,
+                                         info={"stepsizes": ts, "gammas": gammas})

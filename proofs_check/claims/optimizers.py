@@ -108,7 +108,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
                                          1.0, "<=", _tol(shapes[n])))
                     # decoupled weight decay with eta = gamma rho, lambda = 1/rho
                     eta, lam = gamma * rho[n], 1.0 / rho[n]
-                    m = st.slots["momentum"][n]
+                    m = st.momentum_buffer[n]
                     wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(m)
                     scale = max(float(np.max(np.abs(wd_form))), 1e-300)
                     inst.append(Instance(f"SCG k={k} {n}: max|X_scg - X_wd| / max|X_wd|",
