@@ -49,19 +49,20 @@ def _duals(obj, grads) -> np.ndarray:
 
 def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
                       L1: Mapping[str, float], *, stepsize: str = "theorem1",
-                      scale: float = 1.0, check_segment: bool = True) -> Run:
+                      stepsize_factor: float = 1.0, check_segment: bool = True) -> Run:
     """Algorithm 2 (deterministic Gluon) with Theorem 1's adaptive radii
-    ``t_i = scale * g_i / (L0_i + L1_i g_i)`` (``scale = 1`` is the theory's choice; a
-    negative control uses ``scale > 2``) or, with ``stepsize="inverse_l1"``, ``t_i = 1/L1_i``.
+    ``t_i = c g_i / (L0_i + L1_i g_i)``, ``c = stepsize_factor`` (``c = 1`` is the theory's
+    choice; a negative control uses ``c > 2``) or, with ``stepsize="inverse_l1"``,
+    ``t_i = c / L1_i``.
 
     ``L0, L1`` are the constants the stepsize and the hypothesis check use (the
     objective's claimed ones, or deliberately wrong ones for a negative control).
     """
     names = tuple(obj.layers)
     if stepsize == "theorem1":
-        policies = {n: Theorem1Adaptive(L0[n], L1[n]) * scale for n in names}
+        policies = {n: Theorem1Adaptive(L0[n], L1[n]) * stepsize_factor for n in names}
     elif stepsize == "inverse_l1":
-        policies = {n: scale / L1[n] for n in names}
+        policies = {n: stepsize_factor / L1[n] for n in names}
     else:
         raise ValueError(f"unknown stepsize rule {stepsize!r}")
     opt = Gluon(gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},

@@ -88,7 +88,10 @@ class Scion(Optimizer):
 
     ``lr``: Scion's lr (``gamma`` for SCG); ``momentum``: Scion's ``alpha``
     (default 0.1, i.e. beta = 0.9; ``1.0`` switches momentum off);
-    ``scales``: mapping role or layer name -> scale (defaults per assignment);
+    ``scales``: mapping role or layer name -> Scion's per-layer ``scale`` (defaults per
+    assignment).  ``scale`` is the Scion code's own name, kept for that reason; in Gluon's
+    terms it is the constraint radius ``rho`` of SCG and the ratio ``t / lr`` of uSCG
+    (module docstring);
     ``roles``: overrides of the guessed roles; ``orthogonalizer``: polar
     routine (default Keller's Newton-Schulz, as the Scion code; pass
     :func:`gluon_ref.polar.polar_exact` for exact LMOs).
