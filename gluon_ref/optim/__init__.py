@@ -15,8 +15,8 @@ Every optimizer is functional: ``state = opt.init(params)``;
 record (:class:`MomentumState`, :class:`AdamState`, :class:`NorMuonState`,
 :class:`ShampooState`, :class:`SophiaState`, all :class:`OptState`), one
 field per buffer with one name across optimizers (:mod:`.base`).
-:class:`Stateful` wraps an optimizer in an object.  ``lmo`` follows the paper's sign (the minimiser), so every
-LMO update is ``X + t * lmo(M)``.
+:class:`Stateful` wraps an optimizer in an object.  ``lmo`` follows the
+paper's sign (the minimiser), so every LMO update is ``X + t * lmo(M)``.
 """
 
 from .adam import Adam, AdamState, AdamW
