@@ -41,6 +41,8 @@ class Geometry:
     """Interface of a base geometry; see the module docstring."""
 
     name: str = "geometry"
+    #: True when :meth:`maximizer` maps a ``(k, m, n)`` stack matrix by matrix
+    batched: bool = False
 
     def primal(self, xp, a):  # pragma: no cover - interface
         raise NotImplementedError
@@ -139,6 +141,10 @@ def _exact_polar_unchecked(a):
     return polar_exact(a, check=False)
 
 
+#: batch-capable: maps a (k, m, n) stack matrix by matrix (see Spectral.batched)
+_exact_polar_unchecked.batched = True
+
+
 @dataclass(frozen=True)
 class Spectral(Geometry):
     """Spectral norm 2->2: ``sigma_max``; dual: nuclear ``sum sigma_i``; ``s(S) = U_r V_r^T``.
@@ -160,6 +166,14 @@ class Spectral(Geometry):
 
     orthogonalizer: Callable[[Any], Any] = _exact_polar_unchecked
     name: str = "spectral"
+
+    @property
+    def batched(self) -> bool:
+        """Whether :meth:`maximizer` may receive a ``(k, m, n)`` stack and treat each matrix
+        alone: true when the orthogonalizer says so with a true ``batched`` attribute (the
+        exact polar factor and every :class:`~gluon_ref.polar.Schedule` do).  A user's
+        2-D-only callable gets one call per matrix."""
+        return bool(getattr(self.orthogonalizer, "batched", False))
 
     @staticmethod
     def _svdvals(xp, a):

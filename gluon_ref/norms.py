@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .backend import check_finite, check_float_array, check_ndim
 from .geometry import (
@@ -59,6 +59,7 @@ __all__ = [
     "Norm",
     "ProductNorm",
     "get_norm",
+    "grouped_lmo",
     "available_norms",
     "NORM_CATALOGUE",
 ]
@@ -177,6 +178,34 @@ class Norm:
         ``g != 0`` (LMOS.md section 5 items 1 and 4).  ``lmo(0) = 0``.
         """
         return self._scaled_direction(g, "g", radius, self.geometry.maximizer, -1)
+
+    def lmo_many(self, gs: Sequence[Any], radius: float = 1.0) -> list:
+        """``[self.lmo(g, radius) for g in gs]`` with one batched maximiser call where possible.
+
+        When the geometry maps stacks matrix by matrix (``geometry.batched``: the
+        spectral family with the exact polar factor or a Newton–Schulz schedule)
+        and the arrays share shape, dtype, device and library, their matrix
+        views are stacked to ``(k, m, n)``, each divided by its own largest
+        entry, and orthogonalised in one call; the arithmetic per matrix is that
+        of :meth:`lmo`, so the result equals the loop (issue 14).  Otherwise
+        this is the loop.
+        """
+        gs = list(gs)
+        kinds = {(type(g), tuple(g.shape), str(g.dtype), str(getattr(g, "device", None)))
+                 for g in gs}
+        if len(gs) < 2 or len(kinds) > 1 or not self.geometry.batched:
+            return [self.lmo(g, radius) for g in gs]
+        radius = _check_radius(radius)
+        prepared = [self._prepare(g, "g") for g in gs]
+        xp = prepared[0][0]
+        a = xp.stack([p[1] for p in prepared])
+        amax = xp.reshape(xp.stack([p[2] for p in prepared]), (-1, 1, 1))
+        ok = amax > 0
+        out = (-radius * self.scale(gs[0].shape) ** -1) * self.geometry.maximizer(
+            xp, a / xp.where(ok, amax, xp.ones_like(amax)))
+        out = xp.where(ok, out, xp.zeros_like(out))          # lmo(0) = +0, as in lmo
+        return [xp.astype(self._unview(xp, out[i, ...], g.shape), g.dtype)
+                for i, g in enumerate(gs)]
 
     def sharp(self, g: Any):
         """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (LMOS.md 5.2)."""
@@ -364,6 +393,26 @@ def get_norm(name: str | Norm, *, orthogonalizer=None, transpose: bool = False) 
     if transpose:
         entry = entry.transposed()
     return entry
+
+
+def grouped_lmo(items: Mapping[str, tuple[Norm, Any]], radius: float = 1.0) -> dict[str, Any]:
+    """``{name: norm.lmo(g, radius)}`` for ``items = {name: (norm, g)}``; layers that share a
+    norm, shape, dtype and device are computed together by :meth:`Norm.lmo_many` (one batched
+    orthogonalisation per group, issue 14).  Equal to the per-layer loop; keys in input order."""
+    groups: dict[Any, list[str]] = {}
+    for name, (norm, g) in items.items():
+        try:
+            hash(norm)
+            key = norm
+        except TypeError:                  # an unhashable orthogonalizer: group by identity
+            key = id(norm)
+        groups.setdefault((key, type(g), tuple(g.shape), str(g.dtype),
+                           str(getattr(g, "device", None))), []).append(name)
+    out: dict[str, Any] = {}
+    for names in groups.values():
+        norm = items[names[0]][0]
+        out.update(zip(names, norm.lmo_many([items[n][1] for n in names], radius)))
+    return {name: out[name] for name in items}
 
 
 @dataclass(frozen=True)

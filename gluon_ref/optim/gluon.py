@@ -1,6 +1,8 @@
 """The generic Gluon step: layer-wise LMO updates (THEORY.md sections 2-3).
 
-For every layer ``i``, from the same iterate ``X^k``:
+For every layer ``i``, from the same iterate ``X^k`` (layers with the same norm and
+shape share one batched LMO call, :func:`~gluon_ref.norms.grouped_lmo`; the result is
+that of the per-layer loop):
 
 1. momentum  ``M_i^k`` by the configured convention (:mod:`.momentum`);
 2. direction ``D_i = lmo_i(M_i^k)``, the minimiser of ``<M_i, D>`` over the
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..geometry import Spectral
-from ..norms import Norm, get_norm
+from ..norms import Norm, get_norm, grouped_lmo
 from .base import MomentumState, Optimizer
 from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
 from .momentum import Momentum
@@ -185,12 +187,17 @@ class Gluon(Optimizer):
         k = state.k
         # pass 1: momentum, direction and stepsize for every layer; nothing is applied yet,
         # so a bad stepsize raises before any new state exists
+        # layers that share a norm and a shape get one batched LMO (grouped_lmo, issue 14)
+        moms = {name: mom.update(old_buf.get(name), grads[name], k, prev.get(name))
+                for name in params}
+        dirs = grouped_lmo({name: (self.config.layers[name].norm, moms[name][0])
+                            for name in params})
         plan = {}
         for name, x in params.items():
             rule = self.config.layers[name]
             rho = rule.constraint_radius
-            m, buf = mom.update(old_buf.get(name), grads[name], k, prev.get(name))
-            d = rule.norm.lmo(m)
+            m, buf = moms[name]
+            d = dirs[name]
             ctx = StepContext(k=k, name=name, shape=tuple(x.shape), norm=rule.norm, param=x,
                               grad=grads[name], momentum=m, direction=d)
             s = rule.stepsize(ctx)

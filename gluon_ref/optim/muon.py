@@ -59,12 +59,13 @@ def muon_adjusted_lr(lr: float, adjust_lr_fn: str | None, shape: Sequence[int]) 
 
 
 def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
-    """torch.optim.Muon's orthogonalisation, written out (clamp normalisation, transpose if tall)."""
+    """torch.optim.Muon's orthogonalisation, written out (clamp normalisation, transpose if tall);
+    ``u`` of shape ``(..., m, n)``: a stack of same-shape layers is orthogonalised matrix by matrix."""
     xp = namespace(u)
     a, b, c = coefficients
-    tall = u.shape[0] > u.shape[1]
+    tall = u.shape[-2] > u.shape[-1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = xp.sqrt(xp.sum(x * x))
+    fro = xp.sqrt(xp.sum(x * x, axis=(-2, -1), keepdims=True))   # one norm per matrix of a stack
     x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype, device=x.device))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
@@ -124,22 +125,43 @@ class Muon(Optimizer):
         return _zeropower_newton_schulz(u, tuple(float(c) for c in self.ns_coefficients),
                                         int(self.ns_steps), self.eps)
 
+    def _orth_all(self, us: dict) -> dict:
+        """``_orth`` of every layer; same-shape layers go through one call on their stack when
+        the orthogonalizer maps stacks matrix by matrix (the built-in iteration, or a callable
+        with a true ``batched`` attribute), which equals the per-layer calls (issue 14)."""
+        if self.orthogonalizer is not None and not getattr(self.orthogonalizer, "batched", False):
+            return {name: self._orth(u) for name, u in us.items()}
+        groups: dict = {}
+        for name, u in us.items():
+            groups.setdefault((type(u), tuple(u.shape), str(u.dtype),
+                               str(getattr(u, "device", None))), []).append(name)
+        out = {}
+        for names in groups.values():
+            if len(names) == 1:
+                out[names[0]] = self._orth(us[names[0]])
+                continue
+            xp = namespace(us[names[0]])
+            o = self._orth(xp.stack([us[n] for n in names]))
+            out.update((n, o[i, ...]) for i, n in enumerate(names))
+        return out
+
     def _update(self, params, grads, state):
         mu, lr, wd = self.momentum, self.lr, self.weight_decay
         bufs = state.momentum_buffer
-        new_p, new_buf, ts = {}, {}, {}
-        for name, p in params.items():
+        new_p, new_buf, ts, us = {}, {}, {}, {}
+        for name in params:
             g = grads[name]
             buf = bufs.get(name)
             if buf is None:
                 buf = 0.0 * g
-            buf = buf + (1.0 - mu) * (g - buf)
-            u = g + mu * (buf - g) if self.nesterov else buf
-            o = self._orth(u)
+            new_buf[name] = buf + (1.0 - mu) * (g - buf)
+            us[name] = g + mu * (new_buf[name] - g) if self.nesterov else new_buf[name]
+        orth = self._orth_all(us)
+        for name, p in params.items():
+            o = orth[name]
             lr_adj = muon_adjusted_lr(lr, self.adjust_lr_fn, p.shape)
             p = p * (1.0 - lr * wd)
             new_p[name] = p - lr_adj * o
-            new_buf[name] = buf
             ts[name] = lr_adj
         return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..geometry import Spectral
-from ..norms import get_norm
+from ..norms import get_norm, grouped_lmo
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import ROLE_NORM_RULES, as_named, check_hyper, check_step_inputs, resolve_roles
@@ -101,17 +101,15 @@ class GluonMVR(Optimizer):
         prev = as_named(grads_prev)[0] if grads_prev is not None else {}
         est = state.momentum_buffer
         k = state.k
-        new_p, new_est = {}, {}
-        for name, x in params.items():
+        new_est = {}
+        for name in params:
             g = grads[name]
-            if name not in est:
-                m = g
-            else:
-                m = g + (1.0 - self._a(k)) * (est[name] - prev[name])
-            norm = self._layer_norm(name, roles[name])
-            t = float(self._per_layer(self.lr, name, roles[name]))
-            new_p[name] = x + t * norm.lmo(m)
-            new_est[name] = m
+            new_est[name] = g if name not in est else g + (1.0 - self._a(k)) * (est[name] - prev[name])
+        # layers with the same norm and shape share one batched LMO (issue 14)
+        dirs = grouped_lmo({name: (self._layer_norm(name, roles[name]), new_est[name])
+                            for name in params})
+        new_p = {name: x + float(self._per_layer(self.lr, name, roles[name])) * dirs[name]
+                 for name, x in params.items()}
         return new_p, state.advance(momentum_buffer=new_est)
 
     def as_gluon(self, params) -> GluonConfig:

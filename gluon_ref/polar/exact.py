@@ -75,3 +75,7 @@ def polar_exact(g: Any, *, check: bool = True, svd=None):
     keep = s > rank_threshold(s[..., :1], tuple(g.shape), eps)
     q = (u * xp.astype(keep, work)[..., None, :]) @ vh
     return xp.astype(q, g.dtype)
+
+
+#: batch-capable orthogonalizer: maps a (..., m, n) stack matrix by matrix
+polar_exact.batched = True

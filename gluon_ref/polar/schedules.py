@@ -119,6 +119,9 @@ class Schedule:
     source: str = field(default="", compare=False)
     convergent: bool | None = field(default=None, compare=False)
 
+    #: a call maps a ``(..., m, n)`` stack matrix by matrix (used by batched LMOs)
+    batched = True
+
     def __post_init__(self):
         raw = tuple(self.polynomials)
         if any(isinstance(p, (int, float)) for p in raw):
