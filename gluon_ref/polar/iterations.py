@@ -12,6 +12,14 @@ One mechanism serves every method: a *schedule* of odd polynomials
 :mod:`gluon_ref.polar.scalar_model`).  Named schedules (cubic, Padé, Muon,
 You, Polar Express) live in :mod:`gluon_ref.polar.schedules`.
 
+Two forms of the same iteration (equal in exact arithmetic): the standard
+one above, and the Gram form of POLAR.md section 9.2, which applies the
+polynomials through the small Gram matrix ``R = X X^T`` and touches the
+rectangular ``X`` only at restarts and at the end; ``gram=None`` picks it by
+shape when it saves at least 10% of the executed FLOPs
+(:mod:`gluon_ref.polar.cost`).  Both update their own iterates in place, so a
+call holds at most three arrays of the input's size.
+
 Precision.  The iteration runs in the input's dtype: float64, float32, or
 float16 (NumPy's native half arithmetic; array-api-strict has no float16).
 For float16 the Frobenius norm is computed in float32 and the normalised
