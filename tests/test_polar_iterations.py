@@ -21,6 +21,7 @@ from gluon_ref.polar import (
     MUON_QUINTIC,
     ORTHOGONALIZERS,
     Schedule,
+    ScheduleFamily,
     absorbing_band,
     available_schedules,
     get_orthogonalizer,
@@ -29,6 +30,7 @@ from gluon_ref.polar import (
     normalize_input,
     polar_errors,
     register_orthogonalizer,
+    register_schedule,
     round_to_bfloat16,
 )
 from gluon_ref.polar.matrices import haar_orthonormal
@@ -405,6 +407,37 @@ def test_register_user_schedule():
                            atol=rtol_for("float64", 8, 64))
     finally:
         del ORTHOGONALIZERS["my_quintic"]
+
+
+def test_register_schedule_is_the_one_registry():
+    # built-in families went in through register_schedule: each name is the same object
+    # in both views, and a user family registered by the same call shows up in both
+    for name in available_schedules():
+        assert ORTHOGONALIZERS[name] is SCHEDULE_FAMILIES[name]
+    built = []
+
+    def build(steps):
+        built.append(steps)
+        return Schedule.constant(KJ, steps, "user_kj")
+
+    KJ = (2.0, -1.5, 0.5)
+    register_schedule(ScheduleFamily("user_kj", 7, build, "test", "test", True))
+    try:
+        assert built == []  # registering builds nothing
+        assert "user_kj" in available_schedules()
+        assert get_schedule("user_kj", 3).polynomials == (KJ,) * 3
+        g, _, _ = _known(8, 4, [1, 0.9, 0.8, 0.7])
+        q = get_norm("spectral", orthogonalizer="user_kj").lmo(g)
+        expected = newton_schulz(g / np.max(np.abs(g)), KJ, 7)
+        assert np.max(np.abs(-q - expected)) <= rtol_for("float64", 8, 64)
+        assert built[-1] == 7  # the orthogonalizer ran the family's default step count
+    finally:
+        del ORTHOGONALIZERS["user_kj"]
+    assert "user_kj" not in SCHEDULE_FAMILIES
+    with pytest.raises(TypeError, match="ScheduleFamily"):
+        register_schedule(Schedule.constant(KJ, 3))
+    with pytest.raises(ValueError, match="default_steps"):
+        register_schedule(ScheduleFamily("bad", -1, build, "test", "test", True))
 
 
 def test_schedule_validation_and_take():

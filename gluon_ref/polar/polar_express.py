@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
 import numpy as np
 
+from ..backend import check_count
 from .scalar_model import Polynomial, critical_points, odd_polynomial, worst_case_error
 
 __all__ = [
@@ -259,8 +261,7 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     """
     if mode not in ("folded", "raw"):
         raise ValueError(f"mode must be 'folded' or 'raw' (raw-then-scale), got {mode!r}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = check_count("steps", steps, minimum=1)
     if not (math.isfinite(cushion) and 0 <= cushion < 1):
         raise ValueError(f"cushion must be in [0, 1), got {cushion}")
     if not (math.isfinite(safety) and safety >= 1):
@@ -268,7 +269,6 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     l0, u0 = float(l), float(u)
     if not (math.isfinite(l0) and math.isfinite(u0)) or not 0 < l0 <= u0:
         raise ValueError(f"need 0 < l <= u (finite), got l={l0}, u={u0}")
-    steps = int(steps)
     K = (degree - 1) // 2
     lt, ut = l0, u0
     lower, upper, raws, polys, errs = [lt], [ut], [], [], []
@@ -327,8 +327,11 @@ PUBLISHED_RECIPES: dict[str, dict] = {
 }
 
 
+@cache
 def published_recipe(name: str) -> PolarExpressDesign:
     """Design one of :data:`PUBLISHED_RECIPES` (``"paper"``, ``"package"``, ``"modded_nanogpt"``).
+
+    Designed on first request and cached (the design is immutable).
 
     The gram-newton-schulz preset (section 8.5 table, last row) is derived
     from the paper's list: see :func:`gluon_ref.polar.schedules.get_schedule`
