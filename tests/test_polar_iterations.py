@@ -440,6 +440,21 @@ def test_register_schedule_is_the_one_registry():
         register_schedule(ScheduleFamily("bad", -1, build, "test", "test", True))
 
 
+@pytest.mark.parametrize("bad", [-1, 2.5, "3", float("nan"), True])
+def test_every_step_count_goes_through_one_validator(bad):
+    # one message from backend.check_count, whichever entry point receives the count
+    from gluon_ref.optim import Muon
+    from gluon_ref.polar import design_polar_express
+
+    g, _, _ = _known(6, 4, [1, 0.5, 0.2, 0.1])
+    calls = [lambda: newton_schulz(g, MUON_QUINTIC, bad), lambda: get_schedule("cubic", bad),
+             lambda: get_schedule("you5", bad), lambda: get_schedule("polar_express", bad),
+             lambda: design_polar_express(1e-3, bad), lambda: Muon(ns_steps=bad)]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"steps must be an integer (>=|in) .* got"):
+            call()
+
+
 def test_schedule_validation_and_take():
     with pytest.raises(TypeError, match="constant"):
         Schedule((1.5, -0.5))
