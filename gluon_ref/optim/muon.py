@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import check_count, namespace
+from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
 from .base import Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -64,7 +64,7 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[0] > u.shape[1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = xp.sqrt(xp.sum(x * x))
+    fro = frobenius_norm(u)
     x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
