@@ -124,12 +124,9 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
     coeffs: Polynomial = ()
     E = math.nan
     for rounds in range(1, max_rounds + 1):
-        pts = [l] + interior + [u]
-        A = np.empty((K + 2, K + 2))
-        for j, x in enumerate(pts):
-            for k in range(K + 1):
-                A[j, k] = x ** (2 * k + 1)
-            A[j, K + 1] = 1.0 if j % 2 == 0 else -1.0   # p(x_j) + (-1)^j E = 1
+        # rows x_j, x_j^3, ..., x_j^(2K+1), (-1)^j: p(x_j) + (-1)^j E = 1
+        odd_powers = np.vander(np.array([l] + interior + [u]), 2 * K + 2, increasing=True)[:, 1::2]
+        A = np.column_stack([odd_powers, (-1.0) ** np.arange(K + 2)])
         sol = np.linalg.solve(A, np.ones(K + 2))
         coeffs = tuple(float(v) for v in sol[:K + 1])
         E = float(sol[K + 1])
