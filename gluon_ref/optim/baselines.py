@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_hyper
@@ -78,7 +78,7 @@ class NormalizedGD(_LayerwiseMomentumDescent):
     gluon_norm: ClassVar[str] = "frobenius"
 
     def _move(self, xp, x, m):
-        nrm = float(xp.sqrt(xp.sum(m * m)))
+        nrm = float(frobenius_norm(m))
         return x - (self.lr / nrm) * m if nrm > 0 else x
 
 

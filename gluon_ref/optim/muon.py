@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import namespace
+from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -65,7 +65,12 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[-2] > u.shape[-1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = xp.sqrt(xp.sum(x * x, axis=(-2, -1), keepdims=True))   # one norm per matrix of a stack
+    if u.ndim == 2:
+        fro = frobenius_norm(u)
+    else:   # each matrix's norm by the 2-D call, so a stack gives the per-layer result bitwise
+        flat = xp.reshape(u, (-1,) + tuple(u.shape[-2:]))
+        fro = xp.reshape(xp.stack([frobenius_norm(flat[i, ...]) for i in range(flat.shape[0])]),
+                         tuple(u.shape[:-2]) + (1, 1))
     x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype, device=x.device))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
@@ -102,8 +107,7 @@ class Muon(Optimizer):
         check_hyper("weight_decay", self.weight_decay)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
-        if int(self.ns_steps) != self.ns_steps or not 0 <= self.ns_steps < 100:
-            raise ValueError(f"hyperparameter ns_steps must be an integer in [0, 100), got {self.ns_steps!r}")
+        check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")
         for i, c in enumerate(self.ns_coefficients):
