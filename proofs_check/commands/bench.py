@@ -28,6 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shapes", type=lambda t: [_shape(s) for s in _csv("shape")(t)], default=None,
                    help="comma list of m x n (default "
                         + ",".join(f"{m}x{n}" for m, n in DEFAULT_SHAPES) + ")")
+    p.add_argument("--stacks", type=lambda t: [_stack(s) for s in _csv("stack")(t)], default=None,
+                   help="comma list of k x m x n stacks, looped vs batched (default 72x192x192,"
+                        "24x192x768; --full: 72x768x768,24x768x3072)")
     p.add_argument("--methods", type=_csv("method"), default=["muon", "polar_express"],
                    help="schedule names at their default steps (default muon,polar_express)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved rounds after a warm-up "
@@ -40,9 +43,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the JSON here")
 
 
+def _stack(text: str):
+    try:
+        k, m, n = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"stack must look like 72x192x192, got {text!r}") from None
+    if min(k, m, n) < 1:
+        raise argparse.ArgumentTypeError(f"stack must be positive, got {text!r}")
+    return (k, m, n)
+
+
 def run(args: argparse.Namespace) -> int:
     shapes = args.shapes or (FULL_SHAPES if args.full else DEFAULT_SHAPES)
-    stacks = ((72, 768, 768), (24, 768, 3072)) if args.full else BenchConfig.stacks
+    stacks = args.stacks or (((72, 768, 768), (24, 768, 3072)) if args.full else BenchConfig.stacks)
     cfg = BenchConfig(shapes=shapes, methods=args.methods, stacks=stacks,
                       repeats=max(1, args.repeats), timer=args.timer,
                       verify_repeats=0 if args.no_verify else 1)
