@@ -49,3 +49,23 @@ def test_bench_command_writes_json(tmp_path):
     data = json.loads(out.read_text())
     assert data["gemm_gflops"] > 0 and {r["form"] for r in data["shapes"]} >= {"gram", "standard"}
     assert np.isfinite([r["time_s"] for r in data["shapes"]]).all()
+
+
+def test_bench_runs_the_device_code_path(xp):
+    """The GPU path (a non-NumPy namespace: wall clock after sync, full-cost FLOP counts, no
+    tracemalloc) runs on array-api-strict, on its second device too, without a GPU."""
+    from proofs_check.bench import Backend
+
+    be = Backend.named("numpy") if xp is np else Backend.of(xp)
+    cfg = BenchConfig(backend=be, shapes=[(16, 40)], methods=["muon"], stacks=[(2, 8, 8)],
+                      repeats=1, verify_repeats=0)
+    data = run_bench(cfg)
+    polys = get_schedule("muon").polynomials
+    for r in data["shapes"][1:]:
+        assert r["flops"] == newton_schulz_flops((16, 40), polys, gram=r["form"] == "gram",
+                                                 symmetric=be.host)
+        assert 0.25 <= r["err2_vs_svd"] <= 0.5
+        assert (r["peak_mem_ratio"] is None) != be.host
+    assert data["stacks"][0]["max_abs_diff"] == 0.0
+    assert data["config"]["timer"] == ("cpu" if be.host else "wall")
+    assert "\n".join(format_report(data))

@@ -35,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="schedule names at their default steps (default muon,polar_express)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved rounds after a warm-up "
                    "round, best kept (default 3)")
+    p.add_argument("--backend", choices=("numpy", "cupy", "array_api_strict"), default="numpy",
+                   help="numpy (default); cupy: the current GPU, wall clock after a device sync, "
+                        "FLOPs without half-cost symmetric products; array_api_strict: the GPU "
+                        "code path on the host (a check, not a timing)")
+    p.add_argument("--dtype", choices=("float32", "float16"), default="float32",
+                   help="input dtype (default float32; float16 for GPUs)")
     p.add_argument("--timer", choices=("cpu", "wall"), default="cpu",
                    help="cpu: process CPU time with BLAS pinned to one thread (default); "
                         "wall: wall clock with the BLAS's own threads")
@@ -56,7 +62,9 @@ def _stack(text: str):
 def run(args: argparse.Namespace) -> int:
     shapes = args.shapes or (FULL_SHAPES if args.full else DEFAULT_SHAPES)
     stacks = args.stacks or (((72, 768, 768), (24, 768, 3072)) if args.full else BenchConfig.stacks)
-    cfg = BenchConfig(shapes=shapes, methods=args.methods, stacks=stacks,
+    from proofs_check.bench import Backend
+
+    cfg = BenchConfig(backend=Backend.named(args.backend), dtype=args.dtype, shapes=shapes, methods=args.methods, stacks=stacks,
                       repeats=max(1, args.repeats), timer=args.timer,
                       verify_repeats=0 if args.no_verify else 1)
     data = run_bench(cfg, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
