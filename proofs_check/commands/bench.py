@@ -46,6 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "wall: wall clock with the BLAS's own threads")
     p.add_argument("--no-verify", action="store_true",
                    help="skip timing gluon-ref verify --quick serial vs --jobs 2")
+    p.add_argument("--verify-repeats", type=int, default=1,
+                   help="interleaved rounds of the verify timing, best kept (default 1)")
     p.add_argument("--out", default=None, help="write the JSON here")
 
 
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = BenchConfig(backend=Backend.named(args.backend), dtype=args.dtype, shapes=shapes, methods=args.methods, stacks=stacks,
                       repeats=max(1, args.repeats), timer=args.timer,
-                      verify_repeats=0 if args.no_verify else 1)
+                      verify_repeats=0 if args.no_verify else max(1, args.verify_repeats))
     data = run_bench(cfg, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     for line in format_report(data):
         print(line)
