@@ -19,6 +19,7 @@ same input policy (DESIGN.md, "Conventions"):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -143,3 +144,20 @@ def frobenius_norm(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: 
     Returns a 0-d array (or ``keepdims`` shape) of ``a``'s namespace and dtype.
     """
     return namespace(a).linalg.vector_norm(a, axis=axis, keepdims=keepdims)
+
+
+#: NumPy runs a stacked matmul as one BLAS call per matrix, so stacking same-shape layers
+#: saves only Python overhead and costs cache locality (and fresh pages for stacks above
+#: glibc's 32 MB mmap threshold).  Measured (issue 14; float32 Muon Newton–Schulz, one
+#: BLAS thread, CPU time): 72 x 32x32 stacked 3.2x faster than the loop, 72 x 64x64 1.7x,
+#: 72 x 96x96 1.2x, 72 x 128x128 0.98x, 72 x 192x192 0.89x, 72 x 768x768 0.77x.
+NUMPY_STACK_MAX_ENTRIES = 128 * 128
+
+
+def stacking_pays(x: Any) -> bool:
+    """Whether layers shaped like ``x`` should be processed as one stack: always off NumPy
+    (a GPU runs a stack in one launch), on NumPy only up to :data:`NUMPY_STACK_MAX_ENTRIES`
+    entries per matrix."""
+    if not is_numpy_array(x):
+        return True
+    return math.prod(x.shape[-2:]) <= NUMPY_STACK_MAX_ENTRIES

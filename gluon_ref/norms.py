@@ -43,7 +43,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from .backend import check_finite, check_float_array, check_ndim
+from .backend import check_finite, check_float_array, check_ndim, namespace, stacking_pays
 from .geometry import (
     ColumnL2,
     DualOf,
@@ -184,8 +184,9 @@ class Norm:
 
         When the geometry maps stacks matrix by matrix (``geometry.batched``: the
         spectral family with the exact polar factor or a Newton–Schulz schedule)
-        and the arrays share shape, dtype, device and library, their matrix
-        views are stacked to ``(k, m, n)``, each divided by its own largest
+        and the arrays share shape, dtype, device and library (and, on NumPy,
+        are small enough for stacking to pay, :func:`~gluon_ref.backend.stacking_pays`),
+        their matrix views are stacked to ``(k, m, n)``, each divided by its own largest
         entry, and orthogonalised in one call; the arithmetic per matrix is that
         of :meth:`lmo`, so the result equals the loop (issue 14).  Otherwise
         this is the loop.
@@ -193,7 +194,8 @@ class Norm:
         gs = list(gs)
         kinds = {(type(g), tuple(g.shape), str(g.dtype), str(getattr(g, "device", None)))
                  for g in gs}
-        if len(gs) < 2 or len(kinds) > 1 or not self.geometry.batched:
+        if (len(gs) < 2 or len(kinds) > 1 or not self.geometry.batched
+                or not stacking_pays(self._view(namespace(gs[0]), gs[0]))):
             return [self.lmo(g, radius) for g in gs]
         radius = _check_radius(radius)
         prepared = [self._prepare(g, "g") for g in gs]

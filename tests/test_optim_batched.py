@@ -88,3 +88,19 @@ def test_muon_stack_equals_each_layer_alone(xp):
         alone, s1 = opt.step(one, {n: grads[n]}, s1)
         alone, _ = opt.step(alone, {n: grads[n]}, s1)
         assert np.array_equal(to_numpy(new[n]), to_numpy(alone[n])), n
+
+
+def test_numpy_stacks_only_where_stacking_pays():
+    """NumPy runs a stack as one BLAS call per matrix: above NUMPY_STACK_MAX_ENTRIES entries the
+    layers go one by one (measured slower stacked); other namespaces always stack."""
+    import array_api_strict
+
+    from gluon_ref.backend import NUMPY_STACK_MAX_ENTRIES
+
+    side = int(NUMPY_STACK_MAX_ENTRIES ** 0.5) + 1
+    for xp, want in ((np, [(side, side)] * 2), (array_api_strict, [(2, side, side)])):
+        rec = _Recorder(True)
+        norm = get_norm("spectral", orthogonalizer=rec)
+        g = _grads(xp, {"a": (side, side), "b": (side, side)})
+        grouped_lmo({n: (norm, g[n]) for n in g})
+        assert rec.calls == want

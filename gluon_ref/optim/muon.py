@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import check_count, frobenius_norm, namespace
+from ..backend import check_count, frobenius_norm, namespace, stacking_pays
 from ..polar import newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -132,7 +132,8 @@ class Muon(Optimizer):
     def _orth_all(self, us: dict) -> dict:
         """``_orth`` of every layer; same-shape layers go through one call on their stack when
         the orthogonalizer maps stacks matrix by matrix (the built-in iteration, or a callable
-        with a true ``batched`` attribute), which equals the per-layer calls (issue 14)."""
+        with a true ``batched`` attribute) and stacking pays (``backend.stacking_pays``); this
+        equals the per-layer calls (issue 14)."""
         if self.orthogonalizer is not None and not getattr(self.orthogonalizer, "batched", False):
             return {name: self._orth(u) for name, u in us.items()}
         groups: dict = {}
@@ -141,8 +142,8 @@ class Muon(Optimizer):
                                str(getattr(u, "device", None))), []).append(name)
         out = {}
         for names in groups.values():
-            if len(names) == 1:
-                out[names[0]] = self._orth(us[names[0]])
+            if len(names) == 1 or not stacking_pays(us[names[0]]):
+                out.update((n, self._orth(us[n])) for n in names)
                 continue
             xp = namespace(us[names[0]])
             o = self._orth(xp.stack([us[n] for n in names]))
