@@ -47,12 +47,23 @@ def run_claim(claim: Claim, ctx: CheckContext) -> ClaimResult:
 
 def _outcome(claim: Claim | str, ctx: CheckContext):
     """Run one claim (or the registered claim with this id) and return the picklable parts of
-    its result: ``(verdict, instances, symbolic, error)``.  Module-level, so process pools
-    and Dask workers can import it."""
+    its result: ``(verdict, instances, symbolic, error)``."""
     if isinstance(claim, str):
         claim = {c.id: c for c in all_claims()}[claim]
     r = run_claim(claim, ctx)
     return r.verdict, r.instances, r.symbolic, r.error
+
+
+def _outcomes(unit: Sequence[Claim | str], ctx: CheckContext) -> list:
+    """:func:`_outcome` of each claim of a work unit, in order.  Module-level, so process
+    pools and Dask workers can import it."""
+    return [_outcome(c, ctx) for c in unit]
+
+
+def claim_family(claim_id: str) -> str:
+    """The id without its last component: ``smoothness.assumption1.separable`` and its negative
+    control ``smoothness.assumption1.halved`` are one family, and share cached instances."""
+    return claim_id.rsplit(".", 1)[0]
 
 
 def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None = None,
@@ -60,28 +71,49 @@ def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None =
                executor: Executor | None = None) -> list[ClaimResult]:
     """Run ``claims`` (default: all); results in claim order.
 
-    ``progress(i, n, claim_id, seconds)`` after each claim (on an executor, in
-    completion order, with the seconds since the previous completion).
+    ``progress(i, n, claim_id, seconds)`` after each claim (on an executor, as
+    work units complete, with the seconds since the previous completion).
     ``executor``: any ``concurrent.futures.Executor`` (see
-    :mod:`proofs_check.executors`); a registered claim travels by id (its checks
-    are closures a process pool cannot pickle), a user claim as itself.  Checks
-    draw only from ``ctx``'s seeded generators, so the results equal a serial
-    run's exactly.
+    :mod:`proofs_check.executors`).  There the work units are claim families
+    (:func:`claim_family`): claims of one family run in one worker, in order, so
+    a cache one fills serves the next as in a serial run (split across two
+    processes, ``smoothness.assumption1.halved`` re-did 2 s of its sibling's
+    work).  A registered claim travels by id (its checks are closures a process
+    pool cannot pickle), a user claim as itself.  Checks draw only from
+    ``ctx``'s seeded generators, so the results equal a serial run's exactly.
     """
     claims = list(all_claims() if claims is None else claims)
     ctx = ctx or CheckContext()
-    registered = {c.id: c for c in all_claims()} if executor is not None else {}
-    units = [c.id if registered.get(c.id) is c else c for c in claims]
     last = [time.perf_counter(), 0]
 
-    def done(i: int, _outcome_value) -> None:
+    def tick(i: int) -> None:
         last[1] += 1
         now = time.perf_counter()
         if progress is not None:
             progress(last[1], len(claims), claims[i].id, now - last[0])
         last[0] = now
 
-    outcomes = map_ordered(functools.partial(_outcome, ctx=ctx), units, executor, done)
+    if executor is None:
+        outcomes = map_ordered(functools.partial(_outcome, ctx=ctx), claims, None,
+                               lambda i, _o: tick(i))
+        return [ClaimResult(c, *o) for c, o in zip(claims, outcomes)]
+    registered = {c.id: c for c in all_claims()}
+    families: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        families.setdefault(claim_family(c.id), []).append(i)
+    index = list(families.values())
+    units = [[claims[i].id if registered.get(claims[i].id) is claims[i] else claims[i]
+              for i in idxs] for idxs in index]
+
+    def unit_done(u: int, _outs) -> None:
+        for i in index[u]:
+            tick(i)
+
+    per_unit = map_ordered(functools.partial(_outcomes, ctx=ctx), units, executor, unit_done)
+    outcomes: list = [None] * len(claims)
+    for idxs, outs in zip(index, per_unit):
+        for i, o in zip(idxs, outs):
+            outcomes[i] = o
     return [ClaimResult(c, *o) for c, o in zip(claims, outcomes)]
 
 
