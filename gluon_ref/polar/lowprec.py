@@ -73,6 +73,7 @@ __all__ = [
     "LowPrecision",
     "as_low_precision",
     "unit_roundoff",
+    "singular_value_radius",
 ]
 
 
@@ -116,8 +117,16 @@ def round_to_format(x: Any, dtype: str):
     xp = check_float_array(x, "x")
     f32 = xp.float32
     x = xp.astype(x, f32)
+    sign_negative = x < 0
     ax = xp.abs(x)
     regular = xp.isfinite(x) & (ax > 0)
+    narrow = fmt.max < float(xp.finfo(f32).max)
+    if narrow:
+        # beyond 2 max every value overflows; keep those out of the arithmetic below
+        huge = regular & (ax >= 2 * fmt.max)
+        regular = regular & ~huge
+        x = xp.where(huge, xp.zeros_like(x), x)
+        ax = xp.abs(x)
     safe = xp.where(regular, ax, xp.ones_like(ax))
     two = xp.asarray(2.0, dtype=f32)
     e = xp.floor(xp.log2(safe))
@@ -127,11 +136,13 @@ def round_to_format(x: Any, dtype: str):
     e = xp.maximum(e, xp.asarray(float(fmt.emin), dtype=f32))
     ulp = xp.pow(two, e - (fmt.bits - 1))
     y = xp.round(x / ulp) * ulp
-    if fmt.max < float(xp.finfo(f32).max):
+    out = xp.where(regular, y, x)
+    if narrow:
         # float16's overflow threshold lies inside float32's range: IEEE rounds to inf there
         inf = xp.asarray(math.inf, dtype=f32)
-        y = xp.where(xp.abs(y) > fmt.max, xp.where(y > 0, inf, -inf), y)
-    return xp.where(regular, y, x)
+        over = huge | (regular & (xp.abs(y) > fmt.max))
+        out = xp.where(over, xp.where(sign_negative, -inf, inf), out)
+    return out
 
 
 def round_to_bfloat16(x: Any):
@@ -192,9 +203,84 @@ def as_low_precision(emulate: Any) -> LowPrecision | None:
     if emulate is None or isinstance(emulate, LowPrecision):
         return emulate
     if isinstance(emulate, str):
-        dtype, _, rounding = emulate.partition("-")
-        if dtype in FORMATS and (not rounding or rounding in ROUNDING_MODELS):
-            return LowPrecision(dtype, rounding or "per_op")
+        dtype, sep, rounding = emulate.partition("-")
+        if dtype in FORMATS and (not sep or rounding in ROUNDING_MODELS):
+            return LowPrecision(dtype, rounding if sep else "per_op")
     valid = [f"{d}[-{r}]" for d in FORMATS for r in ROUNDING_MODELS]
     raise ValueError(f"unknown emulate={emulate!r}; valid: None, a LowPrecision, or one of "
                      + ", ".join(valid))
+
+
+def singular_value_radius(polynomials, x, model: LowPrecision | str, shape: tuple[int, int]):
+    """First-order rounding-model bound ``R`` on the singular values of an emulated run.
+
+    ``x`` are the normalised singular values ``sigma_i/s`` of the stored input
+    and ``shape`` the matrix shape.  Returns ``R`` with, for the computed
+    ``X_T`` and to first order in the unit roundoff ``u`` of ``model``,
+    ``max_k |sigma_(k)(X_T) - sorted_k |phi_T(x_i)|| <= R`` (both sorted):
+
+    * each step computes ``X' = p(X) + E`` with ``E = (B_hat - B(A)) X + dX``;
+      by Weyl's inequality every singular value moves by at most ``||E||_2``;
+      a perturbation ``r_i`` already present in ``sigma_i`` reaches the next
+      step multiplied by ``|p'(x_i)|``, so the radii follow
+      ``r_i <- |p'(y_i)| r_i + ||E||_2`` along the scalar-model trajectory
+      ``y_i = phi_t(x_i)``;
+    * ``||E||_2`` is bounded from the trajectory: ``||X||_2 <= max_i y_i``,
+      ``||X||_F = (sum_i y_i^2)^{1/2}``, ``||A^k||_F <= ||A||_F ||A||_2^{k-1}``;
+      every rounded matrix ``M`` contributes ``u ||M||_F``, every float32
+      length-``n`` accumulation ``gamma_n`` times the product of the factors'
+      Frobenius norms (Higham's ``gamma_n = n 2^-24 / (1 - n 2^-24)``), and
+      the Gram matrix error ``dA`` reaches ``B`` through
+      ``sum_k k |c_k| ||A||_2^{k-1}``;
+    * the fused model rounds ``A``, ``B`` and ``X'`` once each; the per-op
+      model also rounds every power, scaled term and partial sum;
+    * ``X_0 = r(G/s)`` starts with ``r_i = u x_i + u ||X_0||_F``.
+
+    Worst case in the signs of the rounding errors, first order in ``u``
+    (second-order terms are dropped, as in Higham's first-order bounds): the
+    tolerance of the low-precision scalar-model claims.
+    """
+    import numpy as np
+
+    from .scalar_model import odd_derivative, odd_polynomial
+
+    model = as_low_precision(model)
+    if model is None:
+        raise ValueError("singular_value_radius needs a low-precision model")
+    u = model.unit_roundoff
+    p_dim, q_dim = min(shape), max(shape)
+
+    def gamma(n):
+        v = n * 2.0**-24
+        return v / (1 - v)
+
+    y = np.abs(np.asarray(x, dtype=np.float64))
+    r = u * y + u * float(np.sqrt(np.sum(y**2)))
+    for poly in polynomials:
+        s2 = float(np.max(np.abs(y)))
+        sF = float(np.sqrt(np.sum(y**2)))
+        a2, aF = s2**2, float(np.sqrt(np.sum(y**4)))
+        K = len(poly) - 1
+        if K == 0:
+            e = u * abs(poly[0]) * sF
+        else:
+            dA = u * aF + gamma(q_dim) * sF**2
+            m = [0.0] + [aF * a2 ** (k - 1) for k in range(1, K + 1)]  # ||A^k||_F bounds
+            lip_b = sum(k * abs(poly[k]) * a2 ** (k - 1) for k in range(1, K + 1))
+            b_norm = sum(abs(poly[k]) * m[k] for k in range(1, K + 1))
+            dP = [0.0, 0.0]
+            for k in range(2, K + 1):
+                dP.append(dP[-1] * a2 + (u + gamma(p_dim)) * m[k])
+            if model.fused:
+                # powers above A^2 are separate GEMM outputs; B summed in float32, rounded once
+                dB = (sum(abs(poly[k]) * (dP[k] if k >= 3 else gamma(p_dim) * m[k])
+                          for k in range(2, K + 1)) + u * b_norm)
+                dX = u * (abs(poly[0]) + b_norm) * sF + gamma(p_dim) * b_norm * sF
+            else:
+                dB = sum(abs(poly[k]) * dP[k] for k in range(2, K + 1)) + u * b_norm * (K + 1)
+                dX = (u * abs(poly[0]) * sF + (u + gamma(p_dim)) * b_norm * sF
+                      + u * (abs(poly[0]) + b_norm) * sF)
+            e = (lip_b * dA + dB) * s2 + dX
+        r = np.abs(np.asarray(odd_derivative(poly, y))) * r + e
+        y = np.asarray(odd_polynomial(poly, y))
+    return float(np.max(r))
