@@ -187,12 +187,16 @@ def evaluate_with_bound(polynomials: Sequence[Sequence[float]], x: float) -> tup
         k = len(poly) - 1
         n = 2 * k + 2
         gamma = n * _U / (1 - n * _U)
-        lip = _sup_abs_derivative(poly, y - e, y + e)
-        mag = sum(abs(c) * abs(y) ** (2 * j + 1) for j, c in enumerate(poly))
-        y = float(odd_polynomial(poly, y))
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                lip = _sup_abs_derivative(poly, y - e, y + e)
+            mag = sum(abs(c) * abs(y) ** (2 * j + 1) for j, c in enumerate(poly))
+            y = float(odd_polynomial(poly, y))
+        except OverflowError:
+            return math.inf, math.inf
         e = lip * e + gamma * mag
-        if not math.isfinite(y):
-            return y, math.inf
+        if not (math.isfinite(y) and math.isfinite(e)):
+            return (y if math.isfinite(y) else math.inf), math.inf
     return y, e
 
 
@@ -217,7 +221,8 @@ class Certificate:
     subintervals where ``phi_T < 0`` and ``flip_threshold`` the smallest
     flipped input (``None`` when the sign is preserved).
     ``critical_points`` are those of ``phi_T`` in ``(lo, hi)``;
-    ``monotone`` is True when there are none and ``phi_T`` increases.
+    ``monotone`` is True when there are none and ``phi_T`` increases (non-decreasing
+    within the rounding bound at the ends).
     ``tail_fixed_points``/``tail_band``/``tail_image`` describe repeating the
     last polynomial (module docstring).  ``rounding_bound`` bounds the float64
     evaluation error of every value used.
@@ -306,12 +311,13 @@ def certify(schedule: Any, lo: float | None = None, hi: float | None = None, *,
 
     bps = monotone_breakpoints(polys, lo, hi)
     vals, bounds = zip(*(evaluate_with_bound(polys, x) for x in bps))
-    if not all(math.isfinite(v) for v in vals):
+    if not all(math.isfinite(v) and math.isfinite(b) for v, b in zip(vals, bounds)):
         raise ValueError(f"schedule {name!r} overflows on [{lo}, {hi}]: phi_T is not finite there")
     band = (min(vals), max(vals))
     rounding = max(bounds)
     crit = tuple(bps[1:-1])
-    monotone = not crit and vals[-1] > vals[0]
+    # no interior critical point: strictly monotone; increasing unless the ends say otherwise
+    monotone = not crit and vals[-1] >= vals[0] - rounding
     neg = tuple(negative_set(polys, lo, hi, bps))
     flip = neg[0][0] if neg else None
     final_error = max(abs(1.0 - band[0]), abs(1.0 - band[1]))
