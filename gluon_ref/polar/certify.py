@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -200,15 +201,22 @@ def evaluate_with_bound(polynomials: Sequence[Sequence[float]], x: float) -> tup
     return y, e
 
 
-def _sup_abs_derivative(poly, a: float, b: float) -> float:
-    """``max_{z in [a, b]} |p'(z)|``: endpoints and the real roots of ``p''`` inside."""
+@lru_cache(maxsize=512)
+def _derivative_data(poly: Polynomial):
+    """``p'`` as a ``numpy.polynomial.Polynomial``, ``|p'|``'s coefficients and the real roots of ``p''``."""
     coef = np.zeros(2 * len(poly))
     coef[1::2] = poly
     d1 = np.polynomial.Polynomial(coef).deriv()
-    pts = [a, b] + [float(r.real) for r in d1.deriv().roots()
-                    if abs(r.imag) <= 1e-12 and a < r.real < b]
+    roots = tuple(float(r.real) for r in d1.deriv().roots() if abs(r.imag) <= 1e-12)
+    return d1, np.polynomial.Polynomial(np.abs(d1.coef)), roots
+
+
+def _sup_abs_derivative(poly, a: float, b: float) -> float:
+    """``max_{z in [a, b]} |p'(z)|``: endpoints and the real roots of ``p''`` inside."""
+    d1, d1_abs, roots = _derivative_data(tuple(poly))
+    pts = [a, b] + [r for r in roots if a < r < b]
     # widen by the relative evaluation error of p' itself (a few ulps of its terms)
-    mag = float(np.polynomial.Polynomial(np.abs(d1.coef))(max(abs(a), abs(b))))
+    mag = float(d1_abs(max(abs(a), abs(b))))
     return max(abs(float(d1(z))) for z in pts) + 8 * _EPS * mag
 
 
