@@ -31,6 +31,9 @@ __all__ = [
     "theorem1_l1_zero_rate",
     "theorem1_max_form_iterations",
     "theorem2_schedule",
+    "inexact_decrease",
+    "inexact_descent_threshold",
+    "inexact_optimal_stepsizes",
 ]
 
 
@@ -149,3 +152,57 @@ def theorem2_schedule(k: int, t: Sequence[float]) -> tuple[np.ndarray, float]:
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     return _arr(t, "t") * (k + 1) ** -0.75, 1.0 - (k + 1) ** -0.5
+
+
+# --------------------------------------------------------------------------- inexact LMO
+# Derivation (THEORY.md notation, sections 1, 2 and 5).  Algorithm 2 with an *inexact*
+# maximiser: X_i^{k+1} = X_i^k - t_i O_i, where O_i approximates s(grad_i f(X^k)) (a
+# Newton–Schulz output, say).  Measure it by two numbers per layer:
+#
+#   delta_i = (g_i - <grad_i f(X^k), O_i>) / g_i   (relative dual gap; 0 for an exact LMO)
+#   rho_i   = ||O_i||_(i)                           (1 for an exact LMO; NS can exceed it)
+#
+# so <grad_i f, O_i> = (1 - delta_i) g_i ("multiplicative LMO error").  Lemma D with
+# Y_i - X_i = -t_i O_i gives
+#
+#   f(X^{k+1}) <= f(X^k) - sum_i [ t_i (1 - delta_i) g_i - (L0_i + L1_i g_i) t_i^2 rho_i^2 / 2 ].
+#
+# * With Theorem 1's radii t_i* = g_i / (L0_i + L1_i g_i) the bracket is
+#   g_i^2 / (L0_i + L1_i g_i) * (1 - delta_i - rho_i^2 / 2): descent is guaranteed iff
+#   delta_i < 1 - rho_i^2 / 2 (delta_i < 1/2 when ||O_i|| = 1).  With
+#   c = min_i (1 - delta_i - rho_i^2/2) > 0 along the run, step 1 of Theorem 1's proof becomes
+#   sum_k D_k <= Delta0 / c instead of 2 Delta0: every iteration count scales by 1/(2c).
+# * The radius maximising the bracket is t_i = (1 - delta_i) g_i / ((L0_i + L1_i g_i) rho_i^2),
+#   with decrease (1 - delta_i)^2 g_i^2 / (2 (L0_i + L1_i g_i) rho_i^2): any delta_i < 1
+#   (positive alignment) still gives descent for small enough radii; delta_i > 1 (a sign
+#   flip, <grad f, O> < 0) gives none.
+# The exact LMO (delta = 0, rho = 1) recovers section 5.  Checked symbolically and on runs
+# in proofs_check.claims.presets.
+
+def inexact_decrease(g, t, L0, L1, delta, rho) -> float:
+    """Guaranteed decrease ``sum_i [t_i (1 - delta_i) g_i - (L0_i + L1_i g_i) t_i^2 rho_i^2 / 2]``
+    of one step with an inexact LMO (derivation in the comment above; THEORY.md section 5 with
+    ``<grad_i f, O_i> = (1 - delta_i) g_i`` and ``||O_i|| = rho_i``)."""
+    g, t, L0, L1 = _arr(g, "g"), _arr(t, "t"), _arr(L0, "L0"), _arr(L1, "L1")
+    delta = np.atleast_1d(np.asarray(delta, dtype=np.float64))
+    rho = _arr(rho, "rho")
+    if not np.all(np.isfinite(delta)):
+        raise ValueError(f"delta must be finite, got {delta}")
+    return float(np.sum(t * (1 - delta) * g - (L0 + L1 * g) * t**2 * rho**2 / 2))
+
+
+def inexact_descent_threshold(rho) -> np.ndarray:
+    """``1 - rho_i^2 / 2``: with Theorem 1's radii ``t_i*`` descent is guaranteed iff
+    ``delta_i`` is below it (``1/2`` for ``||O_i|| = 1``); derivation above."""
+    return 1.0 - _arr(rho, "rho") ** 2 / 2
+
+
+def inexact_optimal_stepsizes(g, L0, L1, delta, rho) -> np.ndarray:
+    """``t_i = (1 - delta_i) g_i / ((L0_i + L1_i g_i) rho_i^2)`` (0 where ``delta_i >= 1``):
+    the radius maximising the inexact bracket; derivation above."""
+    g, L0, L1, rho = _arr(g, "g"), _arr(L0, "L0"), _arr(L1, "L1"), _arr(rho, "rho", positive=True)
+    delta = np.atleast_1d(np.asarray(delta, dtype=np.float64))
+    den = (L0 + L1 * g) * rho**2
+    if np.any((den == 0) & (g > 0)):
+        raise ValueError("L0_i + L1_i g_i must be > 0 where g_i > 0")
+    return np.where((g > 0) & (delta < 1), (1 - delta) * g / np.where(den > 0, den, 1.0), 0.0)

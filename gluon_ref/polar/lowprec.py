@@ -120,10 +120,11 @@ def round_to_format(x: Any, dtype: str):
     sign_negative = x < 0
     ax = xp.abs(x)
     regular = xp.isfinite(x) & (ax > 0)
-    narrow = fmt.max < float(xp.finfo(f32).max)
+    f32max = float(xp.finfo(f32).max)
+    narrow = fmt.max < f32max
     if narrow:
         # beyond 2 max every value overflows; keep those out of the arithmetic below
-        huge = regular & (ax >= 2 * fmt.max)
+        huge = regular & (ax >= min(2 * fmt.max, f32max))
         regular = regular & ~huge
         x = xp.where(huge, xp.zeros_like(x), x)
         ax = xp.abs(x)
