@@ -10,12 +10,21 @@
 * :mod:`~gluon_ref.polar.scalar_model` — the scalar model of any schedule;
 * :mod:`~gluon_ref.polar.metrics` — distances to ``U_r V_r^T`` measured on matrices;
 * :mod:`~gluon_ref.polar.matrices` — the test-matrix families of the comparison;
-* :mod:`~gluon_ref.polar.registry` — named orthogonalizers for the spectral norms.
+* :mod:`~gluon_ref.polar.registry` — named orthogonalizers for the spectral norms;
+* :mod:`~gluon_ref.polar.lowprec` — emulated bfloat16/float16 with per-operation or
+  fused-GEMM rounding (``emulate="bfloat16-fused"`` reproduces torch's bf16 Muon);
+* :mod:`~gluon_ref.polar.certify` — ``certify``: what the scalar model proves about a
+  schedule on a whole input interval (sign, band, error, monotonicity, tail);
+* :mod:`~gluon_ref.polar.catalogue` — presets shipped in public optimizer code, with sources;
+* :mod:`~gluon_ref.polar.oracles` — AOL (Turbo-Muon), Dion's power iteration, Gram NS
+  with restarts, held against ``U V^T``;
+* :mod:`~gluon_ref.polar.bridge` — the inexact-LMO quantities ``delta`` and ``||O||``.
 """
 
 from .exact import polar_exact, rank_threshold
 from .iterations import MUON_QUINTIC, NORMALIZATIONS, newton_schulz, normalize_input
-from .lowprec import round_to_bfloat16
+from .certify import Certificate, certify
+from .lowprec import LowPrecision, round_to_bfloat16, round_to_float16
 from .metrics import PolarErrors, polar_errors
 from .polar_express import (
     PolarExpressDesign,
@@ -51,6 +60,10 @@ __all__ = [
     "NORMALIZATIONS",
     "MUON_QUINTIC",
     "round_to_bfloat16",
+    "round_to_float16",
+    "LowPrecision",
+    "certify",
+    "Certificate",
     "polar_errors",
     "PolarErrors",
     "Schedule",
