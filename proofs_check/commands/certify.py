@@ -73,7 +73,9 @@ def _entries(args):
         key = name.strip().lower()
         if key in available_presets():
             preset = get_preset(key)
-            out.append((key, preset, str(preset.sources[0])))
+            src = preset.sources[0]
+            rev = src.revision[:7] if len(src.revision) == 40 else src.revision
+            out.append((key, preset, f"{src.repository} {src.path}@{rev}"))
         elif key in available_schedules():
             sch = get_schedule(key, args.steps)
             out.append((key, sch, sch.source or "gluon_ref.polar.schedules"))
@@ -124,7 +126,7 @@ _HEAD = {"name": "preset", "steps": "T", "verdict": "verdict",
 
 def _print_table(rows, markdown: bool) -> None:
     if markdown:
-        print("| " + " | ".join(_HEAD[c] for c in _COLS) + " |")
+        print("| " + " | ".join(_HEAD[c].replace("|", "\\|") for c in _COLS) + " |")
         print("|" + "|".join("---" for _ in _COLS) + "|")
         for r in rows:
             print("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in _COLS) + " |")
