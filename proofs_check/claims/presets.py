@@ -16,11 +16,17 @@ import sympy as sp
 
 from gluon_ref import bounds
 from gluon_ref.objectives import builtin_objectives
-from gluon_ref.polar import Schedule, get_schedule, polar_errors
+from gluon_ref.polar import Schedule, get_schedule, polar_errors, polar_exact
 from gluon_ref.polar.bridge import lmo_quality, predicted_lmo_quality
 from gluon_ref.polar.catalogue import certify_preset, get_preset, presets
 from gluon_ref.polar.lowprec import round_to_format, singular_value_radius
 from gluon_ref.polar.matrices import haar_orthonormal, test_matrix, with_spectrum
+from gluon_ref.polar.oracles import (
+    aol_newton_schulz,
+    aol_scale,
+    dion_power_iteration,
+    gram_newton_schulz_restarted,
+)
 from gluon_ref.polar.scalar_model import compose
 
 from .base import CheckContext, Claim, Instance, SymbolicResult
@@ -297,6 +303,45 @@ def _lmo_quality_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+# --------------------------------------------------------------------------- oracles
+def _oracles_numeric(ctx: CheckContext) -> list[Instance]:
+    """Gram NS = plain NS = scalar model; Dion's fixed point; AOL's floor (POLAR.md 9)."""
+    inst = []
+    rng = ctx.rng("oracles")
+    g = with_spectrum(np.logspace(0, -2, 12), (12, 60), rng)
+    for name, steps, restarts in (("polar_express", 8, (2,)), ("you5", 5, (2, 4)),
+                                  ("muon", 5, ())):
+        sch = get_schedule(name, steps)
+        gram = gram_newton_schulz_restarted(g, sch.polynomials, restarts=restarts, eps=sch.eps,
+                                            safety=sch.safety)
+        e = polar_errors(gram, g)
+        s = sch.safety * float(np.linalg.norm(g)) + sch.eps
+        phi = compose(sch.polynomials, np.asarray(e.sigma) / s)
+        inst.append(Instance(f"Gram NS ({name}, restarts {restarts}) vs the scalar model: "
+                             "max_i |u_i^T O v_i - phi_T(sigma_i/s)|",
+                             float(np.max(np.abs(np.asarray(e.projections) - phi))), 0.0, "==",
+                             1e-11))
+    gap = np.concatenate([[1.0, 0.9, 0.8, 0.7], np.linspace(0.3, 0.1, 12)])
+    gd = with_spectrum(gap, (40, 16), rng)
+    u, _, vt = np.linalg.svd(gd, full_matrices=False)
+    for r in (4, 16):
+        o = dion_power_iteration(gd, r, 200, rng=ctx.seed, eps=0.0)
+        inst.append(Instance(f"Dion rank {r}, 200 iterations: ||O - U_r V_r^T||_2",
+                             float(np.linalg.norm(o - u[:, :r] @ vt[:r], 2)), 0.0, "==", 1e-8))
+    o1 = dion_power_iteration(test_matrix("gaussian", (64, 32), rng), None, 1, rng=ctx.seed)
+    inst.append(Instance("Dion, one iteration from a Gaussian start: ||O||_2 (outside the ball)",
+                         float(np.linalg.norm(o1, 2)), 1.0, ">="))
+    ga = with_spectrum(np.logspace(0, -3, 32), (96, 32), rng)
+    d_g = np.asarray(aol_scale(ga.T)).T
+    floor = float(np.linalg.norm(polar_exact(d_g) - polar_exact(ga), 2))
+    oa = aol_newton_schulz(ga, get_schedule("polar_express", 12).polynomials)
+    inst.append(Instance("AOL + 12 Polar Express steps vs polar(D G)",
+                         float(np.linalg.norm(oa - polar_exact(d_g), 2)), 0.0, "==", 1e-8))
+    inst.append(Instance("AOL floor ||polar(D G) - polar(G)||_2 (not a singular-value map)",
+                         floor, 0.05, ">="))
+    return inst
+
+
 CLAIMS: list[Claim] = [
     Claim(
         id="presets.certificates",
@@ -327,6 +372,17 @@ CLAIMS: list[Claim] = [
         latex=r"\langle G,O_{\mathrm{Jordan}}\rangle>0",
         source=f"{_POLAR} 6", status="elementary", numeric=_sign_flip_control,
         expect="violated", tags=("polar", "presets", "control")),
+    Claim(
+        id="presets.oracles",
+        statement="Non-Newton–Schulz oracles against U V^T: Gram Newton–Schulz with restarts "
+                  "follows the plain iteration's scalar model; Dion's power iteration converges "
+                  "to U_r V_r^T but its first iterate leaves the spectral ball; Turbo-Muon's AOL "
+                  "scaling converges to polar(D G), a floor away from polar(G).",
+        latex=r"O_{\mathrm{Gram}}=U\phi_T(\Sigma/s)V^\top,\ O_{\mathrm{Dion}}\to U_rV_r^\top,\ "
+              r"O_{\mathrm{AOL}}\to\mathrm{polar}(DG)",
+        source=f"{_POLAR} 9.1, 9.2 (Dao-AILab/gram-newton-schulz, microsoft/dion, "
+               "thib-s/flash-newton-schulz)", status="elementary", numeric=_oracles_numeric,
+        tags=("polar", "oracles")),
     Claim(
         id="presets.lowprec.scalar_model",
         statement="Emulated bfloat16 and float16 runs, per-operation and fused-GEMM rounding, "
