@@ -12,7 +12,9 @@ same input policy (DESIGN.md, "Conventions"):
 * integer, boolean and complex arrays raise ``TypeError``;
 * non-finite entries raise ``ValueError`` naming how many NaN / inf entries
   there are and in which argument;
-* wrong dimensionality raises ``ValueError`` naming the expected ndim.
+* wrong dimensionality raises ``ValueError`` naming the expected ndim;
+* counts (Newton–Schulz steps, schedule lengths, periods) are integers in a
+  stated range, checked by :func:`check_count`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ __all__ = [
     "check_float_array",
     "check_finite",
     "check_ndim",
+    "check_count",
+    "frobenius_norm",
 ]
 
 
@@ -111,3 +115,31 @@ def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
         raise ValueError(
             f"{name} has ndim {x.ndim} (shape {tuple(x.shape)}); expected ndim {want}"
         )
+
+
+def check_count(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """``int(value)`` after checking it is an integer in ``[minimum, maximum]`` (``maximum=None``: no cap).
+
+    The one validator of step counts and periods; ``ValueError`` names ``name``,
+    the range and the value (floats equal to an integer, like ``5.0``, pass).
+    """
+    try:
+        whole = int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or isinstance(value, bool) or value < minimum or (
+            maximum is not None and value > maximum):
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
+    return int(value)
+
+
+def frobenius_norm(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False):
+    """``sqrt(sum a_i^2)`` over ``axis`` (all entries when ``None``): ``xp.linalg.vector_norm``.
+
+    The Frobenius norm of a matrix, or of a whole array of any ndim, is the
+    l2 norm of its entries (Golub & Van Loan, Matrix Computations, 2.3.1); it
+    is computed by the array's own namespace, so every backend runs the same line.
+    Returns a 0-d array (or ``keepdims`` shape) of ``a``'s namespace and dtype.
+    """
+    return namespace(a).linalg.vector_norm(a, axis=axis, keepdims=keepdims)

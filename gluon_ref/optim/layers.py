@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from ..backend import check_finite, check_float_array, namespace
+from ..backend import check_count, check_finite, check_float_array, namespace
 
 __all__ = [
     "ROLES",
@@ -222,13 +222,6 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
         raise ValueError(f"hyperparameter {name} must lie in {lo}{low}, "
                          f"{'inf' if high is None else high}{hi}, got {value!r}")
     return v
-
-
-def check_count(name: str, value) -> int:
-    """``int(value)`` after checking it is an integer >= 1 (step counts, periods)."""
-    if int(value) != value or value < 1:
-        raise ValueError(f"hyperparameter {name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def check_betas(name: str, betas, count: int = 2) -> tuple[float, ...]:

@@ -35,9 +35,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import namespace
+from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_hyper
 from .momentum import Momentum, nesterov as nesterov_momentum, scion as scion_momentum
@@ -64,7 +64,7 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[0] > u.shape[1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = xp.sqrt(xp.sum(x * x))
+    fro = frobenius_norm(u)
     x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
@@ -94,14 +94,14 @@ class Muon(Optimizer):
     adjust_lr_fn: str | None = None
     orthogonalizer: Callable[[Any], Any] | None = None
     name: str = "muon"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
         check_hyper("weight_decay", self.weight_decay)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
-        if int(self.ns_steps) != self.ns_steps or not 0 <= self.ns_steps < 100:
-            raise ValueError(f"hyperparameter ns_steps must be an integer in [0, 100), got {self.ns_steps!r}")
+        check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")
         for i, c in enumerate(self.ns_coefficients):
@@ -125,7 +125,7 @@ class Muon(Optimizer):
 
     def _update(self, params, grads, state):
         mu, lr, wd = self.momentum, self.lr, self.weight_decay
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_buf, ts = {}, {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -140,7 +140,7 @@ class Muon(Optimizer):
             new_p[name] = p - lr_adj * o
             new_buf[name] = buf
             ts[name] = lr_adj
-        return new_p, {"momentum_buffer": new_buf}, {"stepsizes": ts}
+        return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 
     # -- the same method as a Gluon configuration ------------------------------
     def as_gluon(self, params) -> GluonConfig:
@@ -172,6 +172,6 @@ class Muon(Optimizer):
             wd = self.weight_decay
             return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: factor(n, s) / wd)
+                                constraint_radii=lambda n, s: factor(n, s) / wd)
         return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                             stepsizes=lambda n, s: Constant(self.lr * factor(n, s)))

@@ -19,21 +19,20 @@
 * :mod:`~gluon_ref.polar.oracles` — AOL (Turbo-Muon), Dion's power iteration, Gram NS
   with restarts, held against ``U V^T``;
 * :mod:`~gluon_ref.polar.bridge` — the inexact-LMO quantities ``delta`` and ``||O||``.
+
+Imports run one way, ``schedules -> registry -> exact``.  The designer's names
+(``design_polar_express``, ``remez_odd``, ...) load on first access (PEP 562):
+the spectral norm imports this package, and importing a norm should not load
+the Remez designer.  ``certify`` and ``Certificate`` load the same way (they need
+``scipy.optimize``).
 """
+
+import importlib
 
 from .exact import polar_exact, rank_threshold
 from .iterations import MUON_QUINTIC, NORMALIZATIONS, newton_schulz, normalize_input
-from .certify import Certificate, certify
 from .lowprec import LowPrecision, round_to_bfloat16, round_to_float16
 from .metrics import PolarErrors, polar_errors
-from .polar_express import (
-    PolarExpressDesign,
-    design_polar_express,
-    optimal_cubic,
-    optimal_quintic,
-    published_recipe,
-    remez_odd,
-)
 from .registry import ORTHOGONALIZERS, get_orthogonalizer, register_orthogonalizer
 from .scalar_model import (
     absorbing_band,
@@ -88,3 +87,21 @@ __all__ = [
     "get_orthogonalizer",
     "register_orthogonalizer",
 ]
+
+#: names re-exported from a submodule that is imported only when one is first used
+_LAZY = {name: ".polar_express" for name in (
+    "PolarExpressDesign", "design_polar_express", "optimal_cubic", "optimal_quintic",
+    "published_recipe", "remez_odd")}
+_LAZY.update({name: ".certify" for name in ("Certificate", "certify")})
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from ..backend import check_finite, check_float_array
+from ..backend import check_count, check_finite, check_float_array
 from .lowprec import as_low_precision
 from .scalar_model import as_polynomial
 
@@ -87,8 +87,9 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
     Under ``emulate="bfloat16"`` (either rounding model) the input, the norm,
     ``s`` and ``X_0`` are rounded to bfloat16 (section 10); under
     ``emulate="float16"`` the norm and ``s`` stay float32 and only ``X_0`` is
-    rounded (gram-newton-schulz's order, :mod:`gluon_ref.polar.lowprec`).  ``s`` has shape ``(..., 1, 1)`` and the
-    working dtype (float32 for float16 inputs).  Batched: one scale per matrix.
+    rounded (gram-newton-schulz's order, :mod:`gluon_ref.polar.lowprec`).
+    ``s`` has shape ``(..., 1, 1)`` and the working dtype (float32 for float16
+    inputs).  Batched: one scale per matrix.
     """
     xp = check_float_array(g, "g")
     if not (math.isfinite(safety) and safety > 0 and math.isfinite(eps) and eps >= 0):
@@ -134,9 +135,7 @@ def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
     if not coeffs:
         raise ValueError("coefficients must not be empty")
     if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
-        if steps is None or int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        return [_trim(as_polynomial(coeffs))] * int(steps)
+        return [_trim(as_polynomial(coeffs))] * check_count("steps", steps, minimum=0)
     schedule = []
     for t, c in enumerate(coeffs):
         try:
