@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..backend import check_count
 from .certify import Certificate, certify
 from .iterations import MUON_QUINTIC
 from .polar_express import published_recipe
@@ -102,9 +103,8 @@ class Preset:
 
     def polynomials_for(self, steps: int | None = None) -> tuple[Polynomial, ...]:
         """The polynomials a run of ``steps`` steps applies, by the preset's ``tail`` rule."""
-        steps = self.default_steps if steps is None else int(steps)
-        if steps < 1:
-            raise ValueError(f"preset {self.key}: steps must be >= 1, got {steps}")
+        steps = check_count(f"steps of preset {self.key}",
+                            self.default_steps if steps is None else steps)
         polys = self.polynomials
         if steps <= len(polys):
             return polys[:steps]
@@ -132,7 +132,8 @@ class Preset:
         if self.normalization == "aol":
             polys = self.polynomials_for(steps)
             return lambda g: aol_newton_schulz(g, polys, eps=self.eps)
-        iters = self.default_steps if steps is None else int(steps)
+        iters = check_count(f"iterations of preset {self.key}",
+                            self.default_steps if steps is None else steps)
 
         def dion(g):
             r = max(1, math.ceil((self.rank_fraction or 1.0) * min(g.shape)))

@@ -65,6 +65,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+from ..backend import check_count
 from .scalar_model import (
     FixedPoint,
     Polynomial,
@@ -312,9 +313,7 @@ def certify(schedule: Any, lo: float | None = None, hi: float | None = None, *,
         raise ValueError(f"need a finite input interval 0 < lo < hi, got [{lo}, {hi}]")
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ValueError(f"tolerance must be finite and > 0, got {tolerance}")
-    tail_steps = int(tail_steps)
-    if tail_steps < 0:
-        raise ValueError(f"tail_steps must be >= 0, got {tail_steps}")
+    tail_steps = check_count("tail_steps", tail_steps, minimum=0)
     name = name or getattr(schedule, "name", "custom")
 
     bps = monotone_breakpoints(polys, lo, hi)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from ..backend import check_finite, check_float_array
+from ..backend import check_count, check_finite, check_float_array
 from .iterations import as_polynomials, normalize_input
 from .lowprec import as_low_precision
 
@@ -118,8 +118,7 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
     r = min(m, n) if rank is None else int(rank)
     if not 1 <= r <= min(m, n):
         raise ValueError(f"rank must be in [1, min(m, n)] = [1, {min(m, n)}], got {rank}")
-    if int(iters) != iters or iters < 1:
-        raise ValueError(f"iters must be a positive integer, got {iters!r}")
+    iters = check_count("iters", iters)
     if not (math.isfinite(eps) and eps >= 0):
         raise ValueError(f"eps must be finite and >= 0, got {eps}")
     if q0 is None:
@@ -133,7 +132,7 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
         q = q0
         if tuple(q.shape) != (n, r):
             raise ValueError(f"q0 must have shape ({n}, {r}), got {tuple(q.shape)}")
-    for _ in range(int(iters)):
+    for _ in range(iters):
         p = _orthonormal_columns(xp, g @ q)
         rmat = xp.matrix_transpose(g) @ p
         q = rmat / (xp.linalg.vector_norm(rmat, axis=0, keepdims=True) + eps)

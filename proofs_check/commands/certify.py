@@ -192,10 +192,12 @@ def _plot(label, cert, folder: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gluon_ref.backend import check_count
+
     try:
         entries = _entries(args)
-        if args.steps is not None and args.steps < 1:
-            raise ValueError(f"--steps must be >= 1, got {args.steps}")
+        if args.steps is not None:
+            check_count("--steps", args.steps)
         certs = [(label, _certify(thing, args), source, thing) for label, thing, source in entries]
     except ValueError as exc:
         print(f"gluon-ref certify: {exc}", file=sys.stderr)
