@@ -173,3 +173,32 @@ def test_fused_bfloat16_muon_matches_torch_on_24_cases():
     assert np.all(fused < 1e-2)
     # the threshold discriminates: the other two models miss torch by more than 1e-2
     assert min(r[5] for r in rows) > 1e-2 and min(r[6] for r in rows) > 1e-2
+
+
+def _torch_float16_newton_schulz(g, coefficients=MUON_QUINTIC, steps=5, eps=1e-7):
+    """gram-newton-schulz's standard path in torch's float16 on CPU: normalise in float32,
+    cast, then the three addmm-shaped calls per step (POLAR.md section 4)."""
+    x = torch.from_numpy(g).float()
+    tall = x.shape[0] > x.shape[1]
+    x = x.T if tall else x
+    x = (x / (x.norm() + eps)).half()
+    a, b, c = coefficients
+    for _ in range(steps):
+        gram = x @ x.T
+        x = torch.addmm(x, torch.addmm(gram, gram, gram, beta=b, alpha=c), x, beta=a)
+    return (x.T if tall else x).float().numpy()
+
+
+def test_float16_fused_emulation_tracks_torch_float16():
+    rng = np.random.default_rng(12)
+    for shape in SHAPES + [(64, 32)]:
+        for _ in range(3):
+            g = rng.standard_normal(shape).astype(np.float32)
+            ref = _torch_float16_newton_schulz(g)
+            fused = newton_schulz(g, MUON_QUINTIC, 5, emulate="float16-fused")
+            perop = newton_schulz(g, MUON_QUINTIC, 5, emulate="float16")
+            d_fused = np.linalg.norm(fused - ref) / np.linalg.norm(ref)
+            d_perop = np.linalg.norm(perop - ref) / np.linalg.norm(ref)
+            # float16 unit roundoff 2^-11 = 4.9e-4: a few roundings' worth
+            assert d_fused <= 4 * 2.0**-11, (shape, d_fused)
+            assert d_fused < d_perop
