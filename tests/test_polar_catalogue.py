@@ -36,6 +36,8 @@ from gluon_ref.polar.scalar_model import compose
 from gluon_ref.polar.schedules import KJ_COMPARISON_QUINTIC, YOU_5STEP, YOU_6STEP
 from proofs_check.claims.polar import PUBLISHED_NANOGPT, PUBLISHED_PAPER_RAW
 
+from conftest import assert_close
+
 
 def test_every_preset_has_a_source_with_a_revision():
     assert len(available_presets()) == len(set(available_presets())) >= 20
@@ -53,10 +55,11 @@ def test_every_preset_has_a_source_with_a_revision():
 def test_shipped_lists_equal_the_published_numbers():
     got = get_preset("modded_nanogpt").polynomials
     for a, b in zip(got, PUBLISHED_NANOGPT, strict=True):
-        assert np.allclose(a, b, rtol=1e-12, atol=0)
+        # POLAR.md 8.5: early triples reproduce to ~1e-12 relative
+        assert_close(np.array(a), np.array(b), rtol=1e-12)
     gram = get_preset("gram_newton_schulz").polynomials
     for (a, b, c), raw in zip(gram, PUBLISHED_PAPER_RAW[:5], strict=True):
-        assert np.allclose((a * 1.05, b * 1.05**3, c * 1.05**5), raw, rtol=1e-12, atol=0)
+        assert_close(np.array((a * 1.05, b * 1.05**3, c * 1.05**5)), np.array(raw), rtol=1e-12)
     # NVIDIA's list: the paper's raw list divided by 1.01^(1,3,5) (not the last), 4 digits
     nv = get_preset("nvidia_polar_express").polynomials
     for t, (shipped, raw) in enumerate(zip(nv, PUBLISHED_PAPER_RAW, strict=True)):

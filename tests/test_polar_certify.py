@@ -24,6 +24,8 @@ from gluon_ref.polar.certify import (
 from gluon_ref.polar.scalar_model import compose, output_interval
 from gluon_ref.polar.schedules import CUBIC, PADE_QUINTIC, YOU_5STEP
 
+from conftest import assert_close
+
 AOL_FIRST = (4.0098, -7.0585, 2.4635)
 
 
@@ -56,8 +58,8 @@ def test_breakpoints_equal_roots_of_the_expanded_derivative(polys):
     lo, hi = 1e-3, 1.0
     got = np.array(monotone_breakpoints(polys, lo, hi)[1:-1])
     want = _critical_points_by_expansion(polys, lo, hi)
-    assert got.shape == want.shape
-    assert np.allclose(got, want, rtol=1e-8, atol=0)
+    # roots of a degree-<=27 expansion from numpy's companion matrix: ~1e-10 relative
+    assert_close(got, want, rtol=1e-8)
 
 
 @pytest.mark.parametrize("name", ["muon", "you5", "you6", "polar_express", "polar_express_gram",
@@ -67,7 +69,8 @@ def test_band_equals_stepwise_interval_images_and_contains_samples(name):
     c = certify(sch)
     lo, hi = c.interval
     # two different exact computations of phi_T([lo, hi]): breakpoints vs step-by-step images
-    assert np.allclose(c.band, output_interval(sch.polynomials, lo, hi), rtol=0, atol=1e-12)
+    assert_close(np.array(c.band), np.array(output_interval(sch.polynomials, lo, hi)), atol=1e-12,
+                 rtol=0.0)
     xs = np.concatenate([np.geomspace(lo, hi, 20001), [lo, hi]])
     ys = np.asarray(compose(sch.polynomials, xs))
     assert ys.min() >= c.band[0] - 1e-12 and ys.max() <= c.band[1] + 1e-12
