@@ -17,6 +17,7 @@ same input policy (DESIGN.md, "Conventions"):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "check_float_array",
     "check_finite",
     "check_ndim",
+    "cast_checked",
 ]
 
 
@@ -73,6 +75,11 @@ def check_float_array(x: Any, name: str = "input"):
         if ``x`` is not an array of a supported library, or its dtype is
         integer, boolean or complex.
     """
+    if isinstance(x, np.matrix):
+        # np.matrix redefines * as the matrix product and keeps 2-D under reductions,
+        # so the elementwise formulas here would silently give wrong values.
+        raise TypeError(f"{name} is a numpy.matrix, which gluon_ref does not accept (its '*' is "
+                        "the matrix product); pass numpy.asarray(x) instead")
     try:
         xp = namespace(x)
     except TypeError as exc:
@@ -111,3 +118,22 @@ def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
         raise ValueError(
             f"{name} has ndim {x.ndim} (shape {tuple(x.shape)}); expected ndim {want}"
         )
+
+
+def cast_checked(value: Any, dtype: Any, what: str):
+    """``value`` cast to ``dtype``, raising ``OverflowError`` if a finite value overflows there.
+
+    Reductions of float16 arrays run in float32 (float16 has no linalg and a tiny range),
+    so a norm such as ``||g||_1`` of a 256x256 array of 2.0 (131070) is finite in the
+    working precision but not representable in float16 (max 65504); returning ``inf``
+    (and ``NaN`` downstream, e.g. ``inf * 0`` in the sharp operator) would be a silent
+    wrong answer.
+    """
+    xp = namespace(value)
+    big = float(xp.max(xp.abs(value))) if value.ndim == 0 or value.size else 0.0
+    limit = float(xp.finfo(dtype).max)
+    if math.isfinite(big) and big > limit:
+        raise OverflowError(
+            f"{what} = {big:.6g} is finite but overflows {dtype} (largest finite "
+            f"{limit:.6g}); pass the input in a wider dtype, e.g. float32")
+    return xp.astype(value, dtype)

@@ -43,7 +43,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from .backend import check_finite, check_float_array, check_ndim
+from .backend import cast_checked, check_finite, check_float_array, check_ndim
 from .geometry import (
     ColumnL2,
     DualOf,
@@ -145,12 +145,13 @@ class Norm:
         return 1.0 / self.scale(shape)
 
     # -- the three maps ---------------------------------------------------------
-    def _scaled_value(self, x, name, reduce, power):
+    def _scaled_value(self, x, name, reduce, power, what):
         """``amax * reduce(mat(x)/amax) * c^power``: the pre-scaled reduction, 0 at x = 0."""
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
+        return cast_checked(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype,
+                            f"the {what} of a {x.dtype} array of shape {tuple(x.shape)} ({self.name})")
 
     def _scaled_direction(self, x, name, radius, pick, power):
         """``-radius * c^power * pick(mat(x)/amax)`` reshaped back, 0 at x = 0."""
@@ -163,11 +164,11 @@ class Norm:
 
     def norm(self, x: Any):
         """``||x||`` as a 0-D array in ``x``'s namespace and dtype."""
-        return self._scaled_value(x, "x", self.geometry.primal, 1)
+        return self._scaled_value(x, "x", self.geometry.primal, 1, "norm")
 
     def dual_norm(self, g: Any):
         """``||g||_* = sup_{||x|| <= 1} <g, x>`` as a 0-D array (LMOS.md section 1)."""
-        return self._scaled_value(g, "g", self.geometry.dual, -1)
+        return self._scaled_value(g, "g", self.geometry.dual, -1, "dual norm")
 
     def lmo(self, g: Any, radius: float = 1.0):
         """Minimiser of ``<g, x>`` over ``{||x|| <= radius}`` (paper sign: a descent direction).
@@ -180,6 +181,13 @@ class Norm:
 
     def sharp(self, g: Any):
         """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (LMOS.md 5.2)."""
+        xp = check_float_array(g, "g")
+        if g.dtype == getattr(xp, "float16", None):
+            # float16: form the product in float32 and refuse a result float16 cannot hold
+            wide = xp.astype(g, xp.float32)
+            return cast_checked(-self.dual_norm(wide) * self.lmo(wide), g.dtype,
+                                f"the largest entry of sharp(g) for a float16 g of shape "
+                                f"{tuple(g.shape)} ({self.name})")
         return -self.dual_norm(g) * self.lmo(g)
 
     def dual_lmo(self, x: Any, radius: float = 1.0):

@@ -1,0 +1,44 @@
+"""Regression tests for the reproducers of issue 13: each failed on the main of 2026-12-01.
+
+Every test says what the old code did; each one fails if that behaviour comes back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gluon_ref import get_norm
+
+
+def test_np_matrix_is_refused():
+    """Old: frobenius of np.matrix([[1,2],[3,4]]) was 7.348 ('*' is the matrix product), not 5.477."""
+    with pytest.raises(TypeError, match="numpy.matrix"):
+        get_norm("frobenius").norm(np.matrix([[1.0, 2.0], [3.0, 4.0]]))
+    # the same values as an ndarray give the true Frobenius norm, sqrt(30)
+    assert float(get_norm("frobenius").norm(np.array([[1.0, 2.0], [3.0, 4.0]]))) == pytest.approx(
+        np.sqrt(30.0), rel=4 * np.finfo(np.float64).eps)
+
+
+def _float16_overflowing():
+    g = np.full((256, 256), 2.0, np.float16)
+    g[0, 0] = 0
+    return g
+
+
+@pytest.mark.parametrize("method", ["dual_norm", "sharp"])
+def test_float16_overflow_is_an_error_not_inf_or_nan(method):
+    """Old: dual_norm gave inf and sharp() gave NaN (inf * 0) for this float16 input.
+
+    ||g||_1 = 2 * (256^2 - 1) = 131070 > 65504, the largest float16.
+    """
+    with pytest.raises(OverflowError, match=r"131070.*float16"):
+        getattr(get_norm("linf"), method)(_float16_overflowing())
+
+
+def test_float16_values_that_fit_are_still_returned_in_float16():
+    g = np.full((8, 8), 2.0, np.float16)           # ||g||_1 = 128: fits
+    val = get_norm("linf").dual_norm(g)
+    assert val.dtype == np.float16 and float(val) == 128.0
+    s = get_norm("linf").sharp(g)
+    assert s.dtype == np.float16 and np.all(s == 128.0)   # sharp = ||g||_1 sign(g)
