@@ -121,7 +121,12 @@ def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
 
 
 def cast_checked(value: Any, dtype: Any, what: str):
-    """``value`` cast to ``dtype``, raising ``OverflowError`` if a finite value overflows there.
+    """``value`` cast to ``dtype``, raising ``OverflowError`` if it overflowed or overflows there.
+
+    Call it on a quantity computed from finite inputs: a non-finite ``value`` can
+    then only come from an overflow in the working precision (the norm of an
+    array whose entries are near the dtype's largest value, say), and returning it
+    would be a silent ``inf``.
 
     Reductions of float16 arrays run in float32 (float16 has no linalg and a tiny range),
     so a norm such as ``||g||_1`` of a 256x256 array of 2.0 (131070) is finite in the
@@ -132,8 +137,8 @@ def cast_checked(value: Any, dtype: Any, what: str):
     xp = namespace(value)
     big = float(xp.max(xp.abs(value))) if value.ndim == 0 or value.size else 0.0
     limit = float(xp.finfo(dtype).max)
-    if math.isfinite(big) and big > limit:
+    if not math.isfinite(big) or big > limit:
         raise OverflowError(
-            f"{what} = {big:.6g} is finite but overflows {dtype} (largest finite "
-            f"{limit:.6g}); pass the input in a wider dtype, e.g. float32")
+            f"{what} = {big:.6g} overflows {dtype} (largest finite {limit:.6g}); the input is "
+            "finite but the result is not representable: rescale it or use a wider dtype")
     return xp.astype(value, dtype)

@@ -188,7 +188,9 @@ class Norm:
             return cast_checked(-self.dual_norm(wide) * self.lmo(wide), g.dtype,
                                 f"the largest entry of sharp(g) for a float16 g of shape "
                                 f"{tuple(g.shape)} ({self.name})")
-        return -self.dual_norm(g) * self.lmo(g)
+        return cast_checked(-self.dual_norm(g) * self.lmo(g), g.dtype,
+                            f"the largest entry of sharp(g) for g of shape {tuple(g.shape)} "
+                            f"({self.name})")
 
     def dual_lmo(self, x: Any, radius: float = 1.0):
         """Minimiser of ``<x, s>`` over the dual ball ``{||s||_* <= radius}``.

@@ -11,6 +11,7 @@ import pytest
 from gluon_ref import get_norm
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 def test_np_matrix_is_refused():
     """Old: frobenius of np.matrix([[1,2],[3,4]]) was 7.348 ('*' is the matrix product), not 5.477."""
     with pytest.raises(TypeError, match="numpy.matrix"):
@@ -42,3 +43,11 @@ def test_float16_values_that_fit_are_still_returned_in_float16():
     assert val.dtype == np.float16 and float(val) == 128.0
     s = get_norm("linf").sharp(g)
     assert s.dtype == np.float16 and np.all(s == 128.0)   # sharp = ||g||_1 sign(g)
+
+
+def test_polar_exact_on_empty_names_the_shape():
+    """Old: a raw NumPy message from the SVD of an empty array."""
+    from gluon_ref.polar import polar_exact
+
+    with pytest.raises(ValueError, match=r"empty dimension: shape \(0, 4\)"):
+        polar_exact(np.zeros((0, 4)))
