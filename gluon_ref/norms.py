@@ -40,6 +40,7 @@ Example
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -228,6 +229,10 @@ class Norm:
 
 
 def _check_radius(radius) -> float:
+    # float("1.5") and float(True) succeed, so strings and booleans are refused by type first
+    if isinstance(radius, (bool, str, bytes)) or not isinstance(radius, numbers.Real) and not (
+            hasattr(radius, "shape") and tuple(radius.shape) == ()):
+        raise TypeError(f"radius must be a real number, got {type(radius).__name__} {radius!r}")
     try:
         r = float(radius)
     except (TypeError, ValueError) as exc:

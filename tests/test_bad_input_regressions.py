@@ -51,3 +51,24 @@ def test_polar_exact_on_empty_names_the_shape():
 
     with pytest.raises(ValueError, match=r"empty dimension: shape \(0, 4\)"):
         polar_exact(np.zeros((0, 4)))
+
+
+@pytest.mark.parametrize("radius", ["1.5", True, b"1", None, [1.0]])
+def test_radius_of_the_wrong_type_is_refused(radius):
+    """Old: radius "1.5" and True were accepted through float()."""
+    with pytest.raises(TypeError, match="radius must be a real number"):
+        get_norm("spectral").lmo(np.eye(3), radius=radius)
+
+
+def test_radius_as_numpy_scalar_or_0d_array_is_accepted():
+    for r in (np.float32(0.5), np.array(0.5), 0.5, 1):
+        step = get_norm("frobenius").lmo(np.ones((2, 2)), radius=r)
+        assert float(get_norm("frobenius").norm(step)) == pytest.approx(float(r), rel=1e-15)
+
+
+@pytest.mark.parametrize("bad,match", [(lambda g: g[:1], "keep the shape"),
+                                       (lambda g: g * np.nan, "non-finite")])
+def test_custom_orthogonalizer_output_is_checked(bad, match):
+    """Old: a custom orthogonalizer returning NaN or the wrong shape went into the step."""
+    with pytest.raises(ValueError, match=match):
+        get_norm("spectral", orthogonalizer=bad).lmo(np.eye(3) + 0.1)
