@@ -197,7 +197,8 @@ def _muon():
 def _muon_scg(norm, orthogonalizer=None):
     """Muon's claimed generic form: ``norm``, nesterov(mu), SCG with gamma = lr*wd, rho = 1/wd."""
     return lambda x: gluon_config(x, norms=norm, orthogonalizer=orthogonalizer,
-                                  momentum=nesterov(_MU), stepsizes=_LR * _WD, radii=1.0 / _WD)
+                                  momentum=nesterov(_MU), stepsizes=_LR * _WD,
+                                  constraint_radii=1.0 / _WD)
 
 
 def _normuon_paper():
@@ -206,7 +207,7 @@ def _normuon_paper():
 
 def _normuon_paper_scg(x):
     return gluon_config(x, norms="spectral", momentum=scion(0.05), stepsizes=_LR * _WD,
-                        radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD)
+                        constraint_radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD)
 
 
 def _shampoo_no_accumulation():
@@ -233,7 +234,7 @@ CASES: list[Case] = [
          lambda: Scion(constrained=True, assignment="llm", orthogonalizer=polar_exact),
          lambda x: gluon_config(
              x, norms=_LLM_NORMS, momentum=scion(0.1), stepsizes=3.6e-4,
-             radii={"hidden": 50.0, "embedding": 3000.0, "output": 3000.0, "bias": 50.0}),
+             constraint_radii={"hidden": 50.0, "embedding": 3000.0, "output": 3000.0, "bias": 50.0}),
          source="THEORY.md 3, 9"),
     Case("unscion_llm", "Scion(uSCG, llm, alpha=.1, exact)",
          "rms_to_rms|sign|rms by role; scion(.1); t=lr*scale", "llm", "equal",
@@ -248,7 +249,8 @@ CASES: list[Case] = [
          lambda: Scion(lr=0.01, constrained=True, assignment="cnn", orthogonalizer=polar_exact),
          lambda x: gluon_config(
              x, norms={"conv": "spectral_conv", "bias": "rms", "output": "sign"},
-             momentum=scion(0.1), stepsizes=0.01, radii={"conv": 8.0, "bias": 8.0, "output": 128.0}),
+             momentum=scion(0.1), stepsizes=0.01,
+             constraint_radii={"conv": 8.0, "bias": 8.0, "output": 128.0}),
          source="THEORY.md 9; LMOS.md 2c"),
     Case("unscion_cnn", "Scion(uSCG, cnn, lr=.01, exact)",
          "spectral_conv|rms|sign by role; scion(.1); t=lr*(.5|.5|50)", "cnn", "equal",

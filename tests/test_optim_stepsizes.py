@@ -159,7 +159,7 @@ def test_theorem2_run_uses_schedule_and_beta():
     x1, s = opt.step(x, {"w": g0}, s)
     x2, s = opt.step(x1, {"w": g1}, s)
     b1 = 1 - 2 ** -0.5
-    np.testing.assert_allclose(s.slots["momentum"]["w"], b1 * g0 + (1 - b1) * g1, rtol=1e-14)
+    np.testing.assert_allclose(s.momentum_buffer["w"], b1 * g0 + (1 - b1) * g1, rtol=1e-14)
     assert s.info["stepsizes"]["w"] == pytest.approx(0.1 * 2 ** -0.75, rel=4 * EPS)
 
 

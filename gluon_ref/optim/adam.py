@@ -19,14 +19,25 @@ With accumulation on it is not an LMO method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from ..backend import namespace
-from .base import Optimizer
+from .base import OptState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_betas, check_hyper
 
-__all__ = ["Adam", "AdamW"]
+__all__ = ["Adam", "AdamW", "AdamState"]
+
+
+@dataclass(frozen=True)
+class AdamState(OptState):
+    """Adam's (and LAMB's) moments per layer: ``momentum_buffer`` is ``m`` (torch's
+    ``exp_avg``), ``second_moment`` is ``v`` (torch's ``exp_avg_sq``), both before bias
+    correction."""
+
+    momentum_buffer: Mapping[str, Any] = field(default_factory=dict)
+    second_moment: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _adam_direction(xp, g, m_prev, v_prev, b1: float, b2: float, c1: float, c2: float, eps: float):
@@ -56,6 +67,7 @@ class Adam(Optimizer):
     eps: float = 1e-8
     weight_decay: float = 0.0
     name: str = "adam"
+    state_type = AdamState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -68,7 +80,7 @@ class Adam(Optimizer):
         k = state.k
         c1 = 1.0 - b1 ** (k + 1)
         c2 = 1.0 - b2 ** (k + 1)
-        ms, vs = state.slots.get("exp_avg", {}), state.slots.get("exp_avg_sq", {})
+        ms, vs = state.momentum_buffer, state.second_moment
         new_p, new_m, new_v = {}, {}, {}
         for name, p in params.items():
             m, v, upd = _adam_direction(namespace(p), grads[name], ms.get(name), vs.get(name),
@@ -76,7 +88,7 @@ class Adam(Optimizer):
             p = p * (1.0 - self.lr * self.weight_decay)
             new_p[name] = p - self.lr * upd
             new_m[name], new_v[name] = m, v
-        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v}, {}
+        return new_p, state.advance(momentum_buffer=new_m, second_moment=new_v)
 
     def as_gluon(self, params) -> GluonConfig:
         """Sign descent, l_inf norm, radius lr: valid only for betas = (0, 0), eps = 0, wd = 0."""

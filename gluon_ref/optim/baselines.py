@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..backend import namespace
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_hyper
 from .momentum import Momentum, scion as scion_momentum
@@ -47,6 +47,7 @@ class _LayerwiseMomentumDescent(Optimizer):
 
     #: catalogue norm of the Gluon step this preset is (see :meth:`as_gluon`)
     gluon_norm: ClassVar[str] = ""
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -56,13 +57,13 @@ class _LayerwiseMomentumDescent(Optimizer):
         raise NotImplementedError
 
     def _update(self, params, grads, state):
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_b = {}, {}
         for name, x in params.items():
             m = _ema(bufs, name, grads[name], self.momentum)
             new_p[name] = self._move(namespace(x), x, m)
             new_b[name] = m
-        return new_p, ({"momentum_buffer": new_b} if self.momentum else {}), {}
+        return new_p, state.advance(momentum_buffer=new_b if self.momentum else {})
 
     def as_gluon(self, params) -> GluonConfig:
         return gluon_config(params, norms=self.gluon_norm, stepsizes=self.lr,
@@ -102,6 +103,7 @@ class SGD(Optimizer):
     weight_decay: float = 0.0
     nesterov: bool = False
     name: str = "sgd"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -112,7 +114,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening (as torch)")
 
     def _update(self, params, grads, state):
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_b = {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -123,4 +125,4 @@ class SGD(Optimizer):
                 new_b[name] = b
                 g = g + self.momentum * b if self.nesterov else b
             new_p[name] = p - self.lr * g
-        return new_p, ({"momentum_buffer": new_b} if new_b else {}), {}
+        return new_p, state.advance(momentum_buffer=new_b)

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..backend import namespace
-from .adam import _adam_direction
-from .base import Optimizer
+from .adam import AdamState, _adam_direction
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_betas, check_hyper
 from .stepsizes import TrustRatio
@@ -57,6 +57,7 @@ class LARS(Optimizer):
     weight_decay: float = 1e-4
     trust_coefficient: float = 1e-3
     name: str = "lars"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -65,7 +66,7 @@ class LARS(Optimizer):
         check_hyper("trust_coefficient", self.trust_coefficient)
 
     def _update(self, params, grads, state):
-        vs = state.slots.get("momentum_buffer", {})
+        vs = state.momentum_buffer
         new_p, new_v, ratios = {}, {}, {}
         for name, w in params.items():
             xp = namespace(w)
@@ -80,7 +81,7 @@ class LARS(Optimizer):
             new_p[name] = w - v
             new_v[name] = v
             ratios[name] = local
-        return new_p, {"momentum_buffer": new_v}, {"trust_ratios": ratios}
+        return new_p, state.advance(momentum_buffer=new_v, info={"trust_ratios": ratios})
 
     def as_gluon(self, params) -> GluonConfig:
         """Frobenius LMO with radius lr eta_tr ||w||_F: valid only for momentum = 0, weight_decay = 0."""
@@ -101,6 +102,7 @@ class LAMB(Optimizer):
     weight_decay: float = 0.0
     phi: Callable[[float], float] | None = None
     name: str = "lamb"
+    state_type = AdamState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -112,7 +114,7 @@ class LAMB(Optimizer):
         b1, b2 = (float(b) for b in self.betas)
         k = state.k
         c1, c2 = 1.0 - b1 ** (k + 1), 1.0 - b2 ** (k + 1)
-        ms, vs = state.slots.get("exp_avg", {}), state.slots.get("exp_avg_sq", {})
+        ms, vs = state.momentum_buffer, state.second_moment
         new_p, new_m, new_v, ratios = {}, {}, {}, {}
         for name, x in params.items():
             xp = namespace(x)
@@ -125,7 +127,8 @@ class LAMB(Optimizer):
             new_p[name] = x - (self.lr * ratio) * u
             new_m[name], new_v[name] = m, v
             ratios[name] = ratio
-        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v}, {"trust_ratios": ratios}
+        return new_p, state.advance(momentum_buffer=new_m, second_moment=new_v,
+                                    info={"trust_ratios": ratios})
 
     def as_gluon(self, params) -> GluonConfig:
         """l_inf LMO with trust-ratio radius: valid only for betas = (0, 0), eps = 0, weight_decay = 0."""

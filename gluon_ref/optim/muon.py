@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 
 from ..backend import namespace
 from ..polar import newton_schulz
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_hyper
 from .momentum import Momentum, nesterov as nesterov_momentum, scion as scion_momentum
@@ -94,6 +94,7 @@ class Muon(Optimizer):
     adjust_lr_fn: str | None = None
     orthogonalizer: Callable[[Any], Any] | None = None
     name: str = "muon"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -125,7 +126,7 @@ class Muon(Optimizer):
 
     def _update(self, params, grads, state):
         mu, lr, wd = self.momentum, self.lr, self.weight_decay
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_buf, ts = {}, {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -140,7 +141,7 @@ class Muon(Optimizer):
             new_p[name] = p - lr_adj * o
             new_buf[name] = buf
             ts[name] = lr_adj
-        return new_p, {"momentum_buffer": new_buf}, {"stepsizes": ts}
+        return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 
     # -- the same method as a Gluon configuration ------------------------------
     def as_gluon(self, params) -> GluonConfig:
@@ -172,6 +173,6 @@ class Muon(Optimizer):
             wd = self.weight_decay
             return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: factor(n, s) / wd)
+                                constraint_radii=lambda n, s: factor(n, s) / wd)
         return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                             stepsizes=lambda n, s: Constant(self.lr * factor(n, s)))

@@ -42,7 +42,7 @@ from typing import Any, Callable, Mapping
 
 from ..backend import namespace
 from ..polar import MUON_QUINTIC, newton_schulz
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import as_named, check_hyper, resolve_roles
 from .momentum import scion as scion_momentum
@@ -88,7 +88,10 @@ class Scion(Optimizer):
 
     ``lr``: Scion's lr (``gamma`` for SCG); ``momentum``: Scion's ``alpha``
     (default 0.1, i.e. beta = 0.9; ``1.0`` switches momentum off);
-    ``scales``: mapping role or layer name -> scale (defaults per assignment);
+    ``scales``: mapping role or layer name -> Scion's per-layer ``scale`` (defaults per
+    assignment).  ``scale`` is the Scion code's own name, kept for that reason; in Gluon's
+    terms it is the constraint radius ``rho`` of SCG and the ratio ``t / lr`` of uSCG
+    (module docstring);
     ``roles``: overrides of the guessed roles; ``orthogonalizer``: polar
     routine (default Keller's Newton-Schulz, as the Scion code; pass
     :func:`gluon_ref.polar.polar_exact` for exact LMOs).
@@ -103,6 +106,7 @@ class Scion(Optimizer):
     orthogonalizer: Callable[[Any], Any] = field(default_factory=_polar_default)
     eps: float = 0.0
     name: str = "scion"
+    state_type = MomentumState
 
     def __post_init__(self):
         if self.assignment not in SCION_NORMS:
@@ -166,7 +170,7 @@ class Scion(Optimizer):
     def _update(self, params, grads, state):
         alpha, lr = self.momentum, self.effective_lr
         roles = self._roles(params)
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_buf, ts = {}, {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -182,7 +186,7 @@ class Scion(Optimizer):
             new_p[name] = p - lr * update
             new_buf[name] = buf
             ts[name] = lr * scale
-        return new_p, {"momentum_buffer": new_buf}, {"stepsizes": ts}
+        return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 
     def as_gluon(self, params) -> GluonConfig:
         """The Gluon configuration: catalogue norms by role, Scion momentum, SCG or uSCG radii."""
@@ -195,7 +199,7 @@ class Scion(Optimizer):
         if self.constrained:
             return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                                 orthogonalizer=self.orthogonalizer,
-                                stepsizes=Constant(lr), radii=scales)
+                                stepsizes=Constant(lr), constraint_radii=scales)
         return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                             orthogonalizer=self.orthogonalizer,
                             stepsizes={n: Constant(lr * s) for n, s in scales.items()})

@@ -21,14 +21,23 @@ calls a polar routine: the identity is tested, not built in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from ..backend import namespace
-from .base import Optimizer
+from .base import OptState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_hyper
 
-__all__ = ["Shampoo", "inverse_root"]
+__all__ = ["Shampoo", "ShampooState", "inverse_root"]
+
+
+@dataclass(frozen=True)
+class ShampooState(OptState):
+    """Shampoo's statistics per layer: ``left`` is ``L`` (m x m), ``right`` is ``R`` (n x n)."""
+
+    left: Mapping[str, Any] = field(default_factory=dict)
+    right: Mapping[str, Any] = field(default_factory=dict)
 
 
 def inverse_root(a, p: int, eps: float = 0.0):
@@ -57,6 +66,7 @@ class Shampoo(Optimizer):
     decay: float = 1.0
     eps: float = 1e-4
     name: str = "shampoo"
+    state_type = ShampooState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -70,7 +80,7 @@ class Shampoo(Optimizer):
                                  f"shape {tuple(x.shape)}")
 
     def _update(self, params, grads, state):
-        ls, rs = state.slots.get("left", {}), state.slots.get("right", {})
+        ls, rs = state.left, state.right
         new_p, new_l, new_r = {}, {}, {}
         for name, w in params.items():
             xp = namespace(w)
@@ -82,7 +92,7 @@ class Shampoo(Optimizer):
             pre = inverse_root(left, 4, self.eps) @ g @ inverse_root(right, 4, self.eps)
             new_p[name] = w - self.lr * pre
             new_l[name], new_r[name] = left, right
-        return new_p, {"left": new_l, "right": new_r}, {}
+        return new_p, state.advance(left=new_l, right=new_r)
 
     def as_gluon(self, params) -> GluonConfig:
         """Spectral descent with radius lr: valid only for decay = 0 and eps = 0."""

@@ -27,15 +27,25 @@ Always ``|Delta theta_j + lr wd theta_j| <= lr``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 
 from ..backend import asarray_like, check_finite, namespace
-from .base import Optimizer
+from .base import OptState, Optimizer
 from .layers import as_named, check_betas, check_count, check_hyper
 
-__all__ = ["Sophia", "hutchinson"]
+__all__ = ["Sophia", "SophiaState", "hutchinson"]
+
+
+@dataclass(frozen=True)
+class SophiaState(OptState):
+    """Sophia's buffers per layer: ``momentum_buffer`` is ``m`` (the official code's
+    ``exp_avg``), ``hessian_diag`` is ``h`` (its ``hessian``), zero until the first refresh."""
+
+    momentum_buffer: Mapping[str, Any] = field(default_factory=dict)
+    hessian_diag: Mapping[str, Any] = field(default_factory=dict)
 
 
 def hutchinson(params, hvp, rng: np.random.Generator):
@@ -61,6 +71,7 @@ class Sophia(Optimizer):
     weight_decay: float = 0.1
     update_every: int = 10
     name: str = "sophia"
+    state_type = SophiaState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -82,7 +93,7 @@ class Sophia(Optimizer):
 
     def _update(self, params, grads, state, hvp=None, rng=None, hess_diag=None):
         b1, b2 = (float(b) for b in self.betas)
-        ms, hs = state.slots.get("exp_avg", {}), state.slots.get("hessian", {})
+        ms, hs = state.momentum_buffer, state.hessian_diag
         if self.refresh_due(state.k):
             est = hess_diag(params, rng) if hess_diag is not None else hutchinson(params, hvp, rng)
             est, _ = as_named(est, "Hessian estimate")
@@ -103,4 +114,4 @@ class Sophia(Optimizer):
             p = p - (self.lr * self.weight_decay) * p
             new_p[name] = p - self.lr * ratio
             new_m[name], new_h[name] = m, h
-        return new_p, {"exp_avg": new_m, "hessian": new_h}, {}
+        return new_p, state.advance(momentum_buffer=new_m, hessian_diag=new_h)

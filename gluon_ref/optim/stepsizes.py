@@ -119,7 +119,7 @@ class Scaled(StepsizePolicy):
     factor: float
 
     def __post_init__(self):
-        check_hyper("factor (stepsize scale)", self.factor)
+        check_hyper("factor (stepsize multiplier)", self.factor)
 
     def __call__(self, ctx):
         return float(self.factor) * self.base(ctx)

@@ -95,7 +95,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
     for constrained in (False, True):
         cfg = gluon_config(x0, norms=norms, momentum=scion_momentum(0.3),
                            stepsizes=gamma if constrained else {n: gamma * rho[n] for n in shapes},
-                           radii=rho if constrained else None)
+                           constraint_radii=rho if constrained else None)
         opt = Gluon(cfg)
         x, st = dict(x0), opt.init(x0)
         for k in range(steps):
@@ -108,7 +108,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
                                          1.0, "<=", _tol(shapes[n])))
                     # decoupled weight decay with eta = gamma rho, lambda = 1/rho
                     eta, lam = gamma * rho[n], 1.0 / rho[n]
-                    m = st.slots["momentum"][n]
+                    m = st.momentum_buffer[n]
                     wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(m)
                     scale = max(float(np.max(np.abs(wd_form))), 1e-300)
                     inst.append(Instance(f"SCG k={k} {n}: max|X_scg - X_wd| / max|X_wd|",

@@ -188,7 +188,7 @@ def _stepsize_above_theory(ctx: CheckContext) -> list[Instance]:
     """Negative control: t_i = 2.5 t_i* on the quadratic zoo (exact constants) loses the
     guaranteed decrease: the one-step bound then even allows an increase."""
     obj, L0, L1, x0 = _setup("quadratic_zoo", ctx, l1_floor=None)
-    run = run_deterministic(obj, x0, 20, L0, L1, scale=2.5, check_segment=False)
+    run = run_deterministic(obj, x0, 20, L0, L1, stepsize_factor=2.5, check_segment=False)
     l0, l1 = _arrays(L0, L1, run.names)
     return [Instance(f"step {k}", run.values[k] - run.values[k + 1],
                      bounds.guaranteed_decrease(run.grad_duals[k], l0, l1), ">=",
