@@ -110,3 +110,40 @@ def test_orthogonalizer_contract_passes_the_naive_iteration_on_ordinary_input():
     """Control: on a rank-1 matrix of ordinary magnitude the naive iteration is right."""
     c = next(c for c in edge_cases(np, np.float64, (6, 4)) if c.name == "rank1")
     check_orthogonalizer_contract(_naive_ns, c)
+
+
+# -- every optimizer preset runs the pack -----------------------------------------------------
+
+from gluon_ref.optim import PRESETS, get_preset  # noqa: E402
+from gluon_ref.testing import check_step_contract  # noqa: E402
+
+#: presets whose step length does not depend on the gradient's scale (LMO steps, trust ratios):
+#: they must move at huge scales too (or raise OverflowError naming the overflow)
+_SCALE_FREE = {"muon", "scion", "unscion", "scion_cnn", "unscion_cnn", "normalized_gd", "sign_sgd",
+               "lars", "normuon_paper", "normuon_code", "gluon_mvr"}
+#: step sizes large enough that one step is resolvable in float16 (relative change > 1e-3)
+_KWARGS = {"lars": {"lr": 10.0}, "sophia": {"lr": 0.1}}
+_ORDINARY = {"rank1", "rank_deficient", "ill_conditioned", "non_contiguous", "read_only"}
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_runs_the_pack(name):
+    """NumPy only: the presets' own array code is namespace-generic and covered on
+    array-api-strict by the optimizer tests; the pack adds the float16 and extreme cases."""
+    rng = np.random.default_rng(0)
+    for dtype in (np.float64, np.float32, np.float16):
+        for case in edge_cases(np, dtype, (6, 4)):
+            if case.batch_only:
+                continue
+            p = {"w": (rng.standard_normal(case.array.shape) * 0.1).astype(dtype)}
+            opt = get_preset(name, **_KWARGS.get(name, {"lr": 0.01}))
+            g = {"w": case.array}
+            if case.raises is not None:
+                with pytest.raises(case.raises):
+                    opt.step(p, g, opt.init(p))
+                continue
+            must_move = case.name in _ORDINARY or (case.name == "huge" and name in _SCALE_FREE)
+            try:
+                check_step_contract(opt, p, g, moves=must_move and not case.zero)
+            except OverflowError as exc:   # a clear refusal is allowed only for huge gradients
+                assert case.name == "huge", f"{name} {dtype.__name__} {case.name}: {exc}"

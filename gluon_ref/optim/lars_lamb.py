@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from .adam import AdamState, _adam_direction
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -45,7 +45,7 @@ __all__ = ["LARS", "LAMB"]
 
 
 def _fro(xp, a) -> float:
-    return float(xp.sqrt(xp.sum(a * a)))
+    return float(frobenius_norm(a))
 
 
 @dataclass(frozen=True)
