@@ -117,10 +117,6 @@ def test_orthogonalizer_contract_passes_the_naive_iteration_on_ordinary_input():
 from gluon_ref.optim import PRESETS, get_preset  # noqa: E402
 from gluon_ref.testing import check_step_contract  # noqa: E402
 
-#: presets whose step length does not depend on the gradient's scale (LMO steps, trust ratios):
-#: they must move at huge scales too (or raise OverflowError naming the overflow)
-_SCALE_FREE = {"muon", "scion", "unscion", "scion_cnn", "unscion_cnn", "normalized_gd", "sign_sgd",
-               "lars", "normuon_paper", "normuon_code", "gluon_mvr"}
 #: step sizes large enough that one step is resolvable in float16 (relative change > 1e-3)
 _KWARGS = {"lars": {"lr": 10.0}, "sophia": {"lr": 0.1}}
 _ORDINARY = {"rank1", "rank_deficient", "ill_conditioned", "non_contiguous", "read_only"}
@@ -142,7 +138,11 @@ def test_every_preset_runs_the_pack(name):
                 with pytest.raises(case.raises):
                     opt.step(p, g, opt.init(p))
                 continue
-            must_move = case.name in _ORDINARY or (case.name == "huge" and name in _SCALE_FREE)
+            # huge gradients: every preset moves (LMO steps and Adam-type ratios are scale-free
+            # there, SGD moves by lr * g) or raises OverflowError naming the overflow.  Tiny and
+            # subnormal gradients may legitimately give steps below the parameters' resolution
+            # (SGD, Adam's eps, Muon's eps clamp): only finiteness is required there.
+            must_move = case.name in _ORDINARY or case.name == "huge"
             try:
                 check_step_contract(opt, p, g, moves=must_move and not case.zero)
             except OverflowError as exc:   # a clear refusal is allowed only for huge gradients
