@@ -12,7 +12,9 @@ same input policy (DESIGN.md, "Conventions"):
 * integer, boolean and complex arrays raise ``TypeError``;
 * non-finite entries raise ``ValueError`` naming how many NaN / inf entries
   there are and in which argument;
-* wrong dimensionality raises ``ValueError`` naming the expected ndim.
+* wrong dimensionality raises ``ValueError`` naming the expected ndim;
+* counts (Newton–Schulz steps, schedule lengths, periods) are integers in a
+  stated range, checked by :func:`check_count`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "check_finite",
     "check_ndim",
     "cast_checked",
+    "check_count",
     "frobenius_norm",
 ]
 
@@ -119,6 +122,23 @@ def check_ndim(x: Any, allowed: tuple[int, ...], name: str = "input") -> None:
         raise ValueError(
             f"{name} has ndim {x.ndim} (shape {tuple(x.shape)}); expected ndim {want}"
         )
+
+
+def check_count(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """``int(value)`` after checking it is an integer in ``[minimum, maximum]`` (``maximum=None``: no cap).
+
+    The one validator of step counts and periods; ``ValueError`` names ``name``,
+    the range and the value (floats equal to an integer, like ``5.0``, pass).
+    """
+    try:
+        whole = int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or isinstance(value, bool) or value < minimum or (
+            maximum is not None and value > maximum):
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
+    return int(value)
 
 
 def cast_checked(value: Any, dtype: Any, what: str):

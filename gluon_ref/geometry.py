@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .backend import frobenius_norm
 from .polar.exact import polar_exact, svd_working_dtype
 
 __all__ = [
@@ -75,7 +76,7 @@ class Euclidean(Geometry):
     name: str = "euclidean"
 
     def primal(self, xp, a):
-        return xp.sqrt(xp.sum(a * a))
+        return frobenius_norm(a)
 
     dual = primal
 
@@ -202,7 +203,7 @@ class ColumnL2(Geometry):
 
     @staticmethod
     def _col_norms(xp, a):
-        return xp.sqrt(xp.sum(a * a, axis=0, keepdims=True))
+        return frobenius_norm(a, axis=0, keepdims=True)
 
     def primal(self, xp, a):
         return xp.max(self._col_norms(xp, a))

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 from gluon_ref.objectives import DigitsMLP, builtin_objectives
 from gluon_ref.objectives.attack import rounding_rtol
 
+from conftest import assert_close
+
 OBJS = builtin_objectives(0)
 OBJS["digits"] = DigitsMLP(hidden=12, seed=1)
 EPS = float(np.finfo(np.float64).eps)
@@ -135,4 +137,4 @@ def test_hvp_fd_fallback_agrees_with_exact():
     for k in exact:
         # h = eps^(1/3) max(1, ||X||) ~ 1e-5: truncation ~ h^2 ~ 1e-10 (times third derivatives
         # of order 1 here) and rounding ~ eps/h ~ 2e-11; allow 10x their sum
-        np.testing.assert_allclose(fd[k], exact[k], atol=1e-9 * max(1.0, np.abs(exact[k]).max()))
+        assert_close(fd[k], exact[k], rtol=0, atol=1e-9 * max(1.0, np.abs(exact[k]).max()))

@@ -20,7 +20,7 @@ from gluon_ref.objectives import (MinibatchOracle, NoiseOracle, least_squares_ob
                                   to_namespace)
 from gluon_ref.objectives.base import norm_comparisons
 
-from conftest import rtol_for
+from conftest import assert_close, rtol_for
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_minibatch_mean_over_all_batches_is_full_gradient(small):
     full = _flat(small.grad(X))
     batches = list(itertools.combinations(range(8), 3))
     mean = sum(_flat(small.grad(X, batch=np.array(b))) for b in batches) / len(batches)
-    np.testing.assert_allclose(mean, full, rtol=0, atol=rtol_for("float64", 64) * np.abs(full).max())
+    assert_close(mean, full, n=64)
 
 
 def test_minibatch_variance_formula_is_exact(small):
@@ -199,8 +199,8 @@ def test_same_sample_gives_same_noise_at_two_points():
     bX = obj.grad(X, batch=xi.base)
     bY = obj.grad(Y, batch=xi.base)
     for k in obj.layers:
-        np.testing.assert_allclose(gX[k] - bX[k], gY[k] - bY[k], atol=1e-14)
-        np.testing.assert_allclose(gX[k] - bX[k], xi.noise[k], atol=1e-15)
+        assert_close(gX[k] - bX[k], gY[k] - bY[k], rtol=0, atol=1e-14)
+        assert_close(gX[k] - bX[k], xi.noise[k], rtol=0, atol=1e-15)
 
 
 def test_noise_on_minibatch_adds_variances():
@@ -224,7 +224,7 @@ def test_noise_reproducible_across_backends(xp):
     g1 = o1(Xn)
     g2 = o2(to_namespace(Xn, xp))
     for k in g1:
-        np.testing.assert_allclose(np.asarray(g2[k]), g1[k], rtol=rtol_for("float64", 64), atol=1e-15)
+        assert_close(g2[k], g1[k], xp=xp, rtol=0, atol=1e-15)
     o1.reset()
     g3 = o1(Xn)
     assert all(np.array_equal(g1[k], g3[k]) for k in g1)

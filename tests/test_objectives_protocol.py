@@ -18,7 +18,7 @@ from gluon_ref.objectives import (DigitsMLP, LayerConstants, LayerSpec, Quadrati
                                   matrix_factorization, quadratic_zoo, to_namespace)
 from gluon_ref.objectives.smooth import ElementwiseCoshLayer, RidgeCoshLayer
 
-from conftest import rtol_for
+from conftest import assert_close, rtol_for
 
 OBJS = builtin_objectives(0)
 
@@ -111,8 +111,7 @@ def test_minibatch_of_everything_is_full_batch():
         vb, gb = obj.value_and_grad(X, batch=np.arange(obj.n_samples))
         assert vb == pytest.approx(v, rel=rtol_for("float64", obj.n_samples))
         for k in g:
-            np.testing.assert_allclose(gb[k], g[k], rtol=rtol_for("float64", obj.n_samples),
-                                       atol=rtol_for("float64", obj.n_samples) * np.abs(g[k]).max())
+            assert_close(gb[k], g[k], n=obj.n_samples)
 
 
 # -- backends --------------------------------------------------------------------------
@@ -133,9 +132,8 @@ def test_backends_agree(xp, digits):
         for k in obj.layers:
             assert type(gb[k]).__module__.split(".")[0] == xp.__name__.split(".")[0]
             for a, b in ((gn[k], gb[k]), (hn[k], hb[k])):
-                b = np.asarray(b)
-                np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()),
-                                           err_msg=f"{name}[{k}]")
+                assert_close(b, a, xp=xp, rtol=0, atol=tol * max(1.0, np.abs(a).max()),
+                             err_msg=f"{name}[{k}]")
 
 
 def test_float32_evaluation_close_to_float64():
@@ -148,7 +146,7 @@ def test_float32_evaluation_close_to_float64():
     n = obj.n_samples * 6
     assert abs(v32 - v64) <= rtol_for("float32", n) * v64
     for k in g64:
-        assert np.abs(g32[k] - g64[k]).max() <= rtol_for("float32", n) * np.abs(g64[k]).max() * 4
+        assert_close(g32[k], g64[k], dtype="float32", n=n, factor=32)
 
 
 # -- bad input ----------------------------------------------------------------------------

@@ -54,7 +54,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import asarray_like, check_finite, check_float_array, namespace, to_numpy
+from ..backend import (asarray_like, check_finite, check_float_array, frobenius_norm, namespace,
+                       to_numpy)
 from ..norms import Norm, _matrix_shape, get_norm
 
 __all__ = [
@@ -516,8 +517,8 @@ class Objective(_DataCache):
         some = next(iter(Xc.values()))
         eps = float(xp.finfo(some.dtype).eps)
         if h is None:
-            xn = math.sqrt(sum(float(xp.sum(a * a)) for a in Xc.values()))
-            vn = math.sqrt(sum(float(xp.sum(a * a)) for a in Vc.values()))
+            xn = math.hypot(*(float(frobenius_norm(a)) for a in Xc.values()))
+            vn = math.hypot(*(float(frobenius_norm(a)) for a in Vc.values()))
             if vn == 0:
                 return {k: xp.zeros_like(a) for k, a in Xc.items()}
             h = eps ** (1 / 3) * max(1.0, xn) / vn

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import asarray_like, to_numpy
+from ..backend import asarray_like, frobenius_norm, to_numpy
 from .base import Objective, norm_comparisons
 
 __all__ = ["MinibatchOracle", "NoiseOracle", "per_sample_gradients", "minibatch_variance"]
@@ -209,7 +209,7 @@ class NoiseOracle(_SeededOracle):
             for k, spec in layers.items():
                 U = rng.standard_normal(spec.shape)
                 dn = float(spec.norm_obj.dual_norm(U))
-                fro = float(np.sqrt(np.sum(U * U)))
+                fro = float(frobenius_norm(U))
                 noise[k] = (self.sigma[k] * fro / (math.sqrt(spec.size) * dn)) * U
         elif self.global_sigma is not None:
             d = sum(spec.size for spec in layers.values())

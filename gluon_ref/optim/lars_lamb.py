@@ -44,10 +44,6 @@ from .stepsizes import TrustRatio
 __all__ = ["LARS", "LAMB"]
 
 
-def _fro(xp, a) -> float:
-    return float(frobenius_norm(a))
-
-
 @dataclass(frozen=True)
 class LARS(Optimizer):
     """LARS, TF reference form (module docstring)."""
@@ -69,9 +65,8 @@ class LARS(Optimizer):
         vs = state.momentum_buffer
         new_p, new_v, ratios = {}, {}, {}
         for name, w in params.items():
-            xp = namespace(w)
             g = grads[name]
-            wn, gn = _fro(xp, w), _fro(xp, g)
+            wn, gn = float(frobenius_norm(w)), float(frobenius_norm(g))
             if wn > 0 and gn > 0:
                 local = self.trust_coefficient * wn / (gn + self.weight_decay * wn)
             else:
@@ -121,7 +116,7 @@ class LAMB(Optimizer):
             m, v, r = _adam_direction(xp, grads[name], ms.get(name), vs.get(name),
                                       b1, b2, c1, c2, self.eps)
             u = r + self.weight_decay * x
-            xn, un = _fro(xp, x), _fro(xp, u)
+            xn, un = float(frobenius_norm(x)), float(frobenius_norm(u))
             phi_x = xn if self.phi is None else float(self.phi(xn))
             ratio = phi_x / un if (xn > 0 and un > 0) else 1.0
             new_p[name] = x - (self.lr * ratio) * u

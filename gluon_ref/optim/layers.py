@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from ..backend import check_finite, check_float_array, namespace
+from ..backend import check_count, check_finite, check_float_array, namespace
 
 __all__ = [
     "ROLES",
@@ -234,13 +234,6 @@ def check_flag(name: str, value) -> bool:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
     raise TypeError(f"hyperparameter {name} must be True or False, got {value!r}")
-
-
-def check_count(name: str, value) -> int:
-    """``int(value)`` after checking it is an integer >= 1 (step counts, periods)."""
-    if int(value) != value or value < 1:
-        raise ValueError(f"hyperparameter {name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def check_betas(name: str, betas, count: int = 2) -> tuple[float, ...]:

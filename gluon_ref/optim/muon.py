@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import frobenius_norm, namespace
+from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -104,8 +104,7 @@ class Muon(Optimizer):
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
         check_flag("nesterov", self.nesterov)
-        if int(self.ns_steps) != self.ns_steps or not 0 <= self.ns_steps < 100:
-            raise ValueError(f"hyperparameter ns_steps must be an integer in [0, 100), got {self.ns_steps!r}")
+        check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")
         for i, c in enumerate(self.ns_coefficients):

@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from ..polar import MUON_QUINTIC, newton_schulz
 from .base import OptState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -125,7 +125,7 @@ class NorMuonPaper(_NorMuonBase):
             m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
             o = self.orthogonalizer(m)
             o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
-            fro = float(xp.sqrt(xp.sum(o_hat * o_hat)))
+            fro = float(frobenius_norm(o_hat))
             eta_hat = 0.2 * self.lr * math.sqrt(m_rows * n_cols) / fro if fro > 0 else 0.0
             new_p[name] = w - (self.lr * self.weight_decay) * w - eta_hat * o_hat
             new_m[name], new_v[name] = m, v
@@ -168,8 +168,8 @@ class NorMuonCode(_NorMuonBase):
             u = g + b1 * (buf - g)
             o = self.orthogonalizer(u)
             o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
-            fro_hat = float(xp.sqrt(xp.sum(o_hat * o_hat)))
-            fro_o = float(xp.sqrt(xp.sum(o * o)))
+            fro_hat = float(frobenius_norm(o_hat))
+            fro_o = float(frobenius_norm(o))
             if fro_hat > 0:
                 o_hat = (fro_o / fro_hat) * o_hat
             o_hat = math.sqrt(max(1.0, m_rows / n_cols)) * o_hat

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from ..backend import namespace
+from ..backend import frobenius_norm
 from .layers import check_count, check_hyper
 
 __all__ = [
@@ -77,13 +77,11 @@ class StepContext:
 
     @cached_property
     def param_fro(self) -> float:
-        xp = namespace(self.param)
-        return float(xp.sqrt(xp.sum(self.param * self.param)))
+        return float(frobenius_norm(self.param))
 
     @cached_property
     def direction_fro(self) -> float:
-        xp = namespace(self.direction)
-        return float(xp.sqrt(xp.sum(self.direction * self.direction)))
+        return float(frobenius_norm(self.direction))
 
 
 class StepsizePolicy:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from ..backend import check_finite, check_float_array
+from ..backend import check_count, check_finite, check_float_array
 from .lowprec import EMULATED_DTYPES, round_to_bfloat16
 from .scalar_model import as_polynomial
 
@@ -131,9 +131,7 @@ def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
     if not coeffs:
         raise ValueError("coefficients must not be empty")
     if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
-        if steps is None or int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        return [_trim(as_polynomial(coeffs))] * int(steps)
+        return [_trim(as_polynomial(coeffs))] * check_count("steps", steps, minimum=0)
     schedule = []
     for t, c in enumerate(coeffs):
         try:

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
 import numpy as np
 
+from ..backend import check_count
 from .scalar_model import Polynomial, critical_points, odd_polynomial, worst_case_error
 
 __all__ = [
@@ -122,12 +124,9 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
     coeffs: Polynomial = ()
     E = math.nan
     for rounds in range(1, max_rounds + 1):
-        pts = [l] + interior + [u]
-        A = np.empty((K + 2, K + 2))
-        for j, x in enumerate(pts):
-            for k in range(K + 1):
-                A[j, k] = x ** (2 * k + 1)
-            A[j, K + 1] = 1.0 if j % 2 == 0 else -1.0   # p(x_j) + (-1)^j E = 1
+        # rows x_j, x_j^3, ..., x_j^(2K+1), (-1)^j: p(x_j) + (-1)^j E = 1
+        odd_powers = np.vander(np.array([l] + interior + [u]), 2 * K + 2, increasing=True)[:, 1::2]
+        A = np.column_stack([odd_powers, (-1.0) ** np.arange(K + 2)])
         sol = np.linalg.solve(A, np.ones(K + 2))
         coeffs = tuple(float(v) for v in sol[:K + 1])
         E = float(sol[K + 1])
@@ -259,8 +258,7 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     """
     if mode not in ("folded", "raw"):
         raise ValueError(f"mode must be 'folded' or 'raw' (raw-then-scale), got {mode!r}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = check_count("steps", steps, minimum=1)
     if not (math.isfinite(cushion) and 0 <= cushion < 1):
         raise ValueError(f"cushion must be in [0, 1), got {cushion}")
     if not (math.isfinite(safety) and safety >= 1):
@@ -268,7 +266,6 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     l0, u0 = float(l), float(u)
     if not (math.isfinite(l0) and math.isfinite(u0)) or not 0 < l0 <= u0:
         raise ValueError(f"need 0 < l <= u (finite), got l={l0}, u={u0}")
-    steps = int(steps)
     K = (degree - 1) // 2
     lt, ut = l0, u0
     lower, upper, raws, polys, errs = [lt], [ut], [], [], []
@@ -327,8 +324,11 @@ PUBLISHED_RECIPES: dict[str, dict] = {
 }
 
 
+@cache
 def published_recipe(name: str) -> PolarExpressDesign:
     """Design one of :data:`PUBLISHED_RECIPES` (``"paper"``, ``"package"``, ``"modded_nanogpt"``).
+
+    Designed on first request and cached (the design is immutable).
 
     The gram-newton-schulz preset (section 8.5 table, last row) is derived
     from the paper's list: see :func:`gluon_ref.polar.schedules.get_schedule`

@@ -34,6 +34,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ..backend import frobenius_norm
+
 __all__ = [
     "Polynomial",
     "as_polynomial",
@@ -312,12 +314,12 @@ def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float,
     return ScalarPrediction(
         phi=phi,
         spectral_error=float(np.max(np.abs(1.0 - phi))),
-        frobenius_error=float(np.sqrt(np.sum((1.0 - phi) ** 2))),
+        frobenius_error=float(frobenius_norm(1.0 - phi)),
         orthogonality_error=float(np.max(np.abs(phi * phi - 1.0))),
         output_min=float(np.min(np.abs(phi))),
         output_max=float(np.max(np.abs(phi))),
         sign_flips=int(np.sum(phi < 0)),
         input_interval=(float(np.min(x)), float(np.max(x))),
-        output_rms=(float(np.sqrt(np.sum(phi * phi) / (shape[0] * shape[1])))
+        output_rms=(float(frobenius_norm(phi)) / math.sqrt(shape[0] * shape[1])
                     if shape is not None else math.nan),
     )

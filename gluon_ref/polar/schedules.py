@@ -31,16 +31,25 @@ Fixed lists run for more steps than they hold repeat their last polynomial
 this suite's choice, stated here).  The Polar Express families are
 *designed* at run time (:mod:`gluon_ref.polar.polar_express`), never copied:
 ``polar_express`` with ``steps = T`` is the section 8.5 recipe with ``T``
-steps and the reference package's cushion and safety.
+steps and the reference package's cushion and safety.  A design runs when a
+schedule first needs it and is cached; importing this module designs nothing
+and does not load the designer.
+
+Every family, built-in or user-defined, is registered by
+:func:`register_schedule` into the one registry of
+:mod:`gluon_ref.polar.registry`; :data:`SCHEDULE_FAMILIES` is the read-only
+view of its schedule families.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
+from ..backend import check_count, check_finite, check_float_array
 from .iterations import (
     MUON_QUINTIC,
     NORMALIZATIONS,
@@ -49,7 +58,7 @@ from .iterations import (
     newton_schulz,
     normalize_input,
 )
-from .polar_express import apply_safety, design_polar_express, published_recipe
+from .registry import ORTHOGONALIZERS, register_orthogonalizer
 from .scalar_model import (
     Polynomial,
     ScalarPrediction,
@@ -59,7 +68,6 @@ from .scalar_model import (
     slope_at_zero,
     worst_case_error,
 )
-from ..backend import check_finite, check_float_array
 
 __all__ = [
     "Schedule",
@@ -153,7 +161,7 @@ class Schedule:
 
     def take(self, steps: int) -> "Schedule":
         """The first ``steps`` polynomials; beyond the end the last one repeats."""
-        steps = _check_steps(steps)
+        steps = check_count("steps", steps, minimum=0)
         polys = list(self.polynomials[:steps])
         if steps > len(polys):
             if not self.polynomials:
@@ -215,7 +223,9 @@ class ScheduleFamily:
     ``convergent`` records whether, by the scalar model, the method's
     schedules approach ``U V^T`` on every normalised input in ``(0, 1]`` as
     the number of steps grows (cubic, Padé, Polar Express: yes; Muon and You:
-    no, they settle in a band).
+    no, they settle in a band).  Called on a matrix, a family runs its
+    schedule with ``default_steps`` steps, so the family itself is the
+    orthogonalizer registered under its name.
     """
 
     name: str
@@ -225,58 +235,50 @@ class ScheduleFamily:
     source: str
     convergent: bool
 
+    def schedule(self, steps: int | None = None) -> Schedule:
+        """The family's schedule with ``steps`` steps (``default_steps`` when ``None``)."""
+        return self.build(self.default_steps if steps is None else steps)
 
-def _check_steps(steps) -> int:
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    return int(steps)
-
-
-def _constant(name, poly, source, convergent, **norm):
-    def build(steps: int) -> Schedule:
-        return Schedule((tuple(poly),) * _check_steps(steps), name, source=source,
-                        convergent=convergent, **norm)
-    return build
+    def __call__(self, g: Any, *, emulate: str | None = None):
+        """Approximate polar factor of ``g`` by :meth:`schedule` at the default step count."""
+        return self.schedule()(g, emulate=emulate)
 
 
-def _listed(name, polys, source, convergent, **norm):
-    base = Schedule(tuple(polys), name, source=source, convergent=convergent, **norm)
-    return base.take
+class _ScheduleFamilies(Mapping):
+    """Read-only name -> :class:`ScheduleFamily` view of the orthogonalizer registry."""
+
+    def __getitem__(self, name: str) -> ScheduleFamily:
+        fam = ORTHOGONALIZERS.get(name)
+        if not isinstance(fam, ScheduleFamily):
+            raise KeyError(name)
+        return fam
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, v in ORTHOGONALIZERS.items() if isinstance(v, ScheduleFamily)])
+
+    def __len__(self) -> int:
+        return sum(isinstance(v, ScheduleFamily) for v in ORTHOGONALIZERS.values())
+
+    def __repr__(self) -> str:
+        return f"SCHEDULE_FAMILIES({sorted(self)})"
 
 
-@lru_cache(maxsize=256)
-def _designed_polys(steps, cushion, safety):
-    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety,
-                                mode="folded").polynomials
+#: name -> ScheduleFamily, a live read-only view of :data:`~gluon_ref.polar.registry.ORTHOGONALIZERS`
+SCHEDULE_FAMILIES: Mapping[str, ScheduleFamily] = _ScheduleFamilies()
 
 
-def _designed(name, cushion, safety, norm_safety, eps, source):
-    def build(steps: int) -> Schedule:
-        steps = _check_steps(steps)
-        polys = _designed_polys(steps, cushion, safety) if steps else ()
-        return Schedule(polys, name, "frobenius", eps, norm_safety, source=source,
-                        convergent=True)
-    return build
+def register_schedule(family: ScheduleFamily) -> None:
+    """Register ``family`` under its name as a schedule family and an orthogonalizer.
 
-
-def _gram_list(paper) -> tuple[Polynomial, ...]:
-    return tuple(apply_safety(p, 1.05) for p in paper.raw[:5])
-
-
-_PE = "Polar Express, arXiv 2505.16932; POLAR.md section 8.5"
-
-SCHEDULE_FAMILIES: dict[str, ScheduleFamily] = {}
-
-
-def register_schedule(family: ScheduleFamily, *, orthogonalizer: bool = True) -> None:
-    """Add a :class:`ScheduleFamily` (and, by default, its default-steps orthogonalizer)."""
+    The one entry point for built-in and user families: it calls
+    :func:`~gluon_ref.polar.registry.register_orthogonalizer` with the family,
+    whose schedule is built when first called, not here.
+    """
     if not isinstance(family, ScheduleFamily):
         raise TypeError(f"expected a ScheduleFamily, got {type(family).__name__}")
-    SCHEDULE_FAMILIES[family.name.lower()] = family
-    if orthogonalizer:
-        from .registry import register_orthogonalizer
-
-        register_orthogonalizer(family.name, family.build(family.default_steps))
+    check_count(f"default_steps of schedule family {family.name!r}", family.default_steps,
+                minimum=0)
+    register_orthogonalizer(family.name, family)
 
 
 def available_schedules() -> list[str]:
@@ -292,13 +294,62 @@ def get_schedule(name: str, steps: int | None = None) -> Schedule:
     key = str(name).strip().lower()
     if key not in SCHEDULE_FAMILIES:
         raise ValueError(f"unknown schedule {name!r}; valid names: {', '.join(available_schedules())}")
-    fam = SCHEDULE_FAMILIES[key]
-    return fam.build(fam.default_steps if steps is None else steps)
+    return SCHEDULE_FAMILIES[key].schedule(steps)
+
+
+# -- builders of the built-in families --------------------------------------------
+def _constant(name, poly, source, convergent, **norm):
+    def build(steps: int) -> Schedule:
+        return Schedule((tuple(poly),) * check_count("steps", steps, minimum=0), name,
+                        source=source, convergent=convergent, **norm)
+    return build
+
+
+def _listed(name, polys, source, convergent, **norm):
+    """Builder for a fixed list; ``polys`` is the list or a function returning it on first use."""
+    def build(steps: int) -> Schedule:
+        listed = polys() if callable(polys) else polys
+        return Schedule(tuple(listed), name, source=source, convergent=convergent,
+                        **norm).take(steps)
+    return build
+
+
+def _designed(name, cushion, safety, norm_safety, eps, source):
+    def build(steps: int) -> Schedule:
+        steps = check_count("steps", steps, minimum=0)
+        polys = _designed_polys(steps, cushion, safety) if steps else ()
+        return Schedule(polys, name, "frobenius", eps, norm_safety, source=source,
+                        convergent=True)
+    return build
+
+
+# The designer is imported when a design is first needed, so that importing the package
+# (which gluon_ref.norms does) neither loads it nor runs a Remez solve.
+@lru_cache(maxsize=256)
+def _designed_polys(steps: int, cushion: float, safety: float) -> tuple[Polynomial, ...]:
+    from .polar_express import design_polar_express
+
+    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety,
+                                mode="folded").polynomials
+
+
+def _paper_list() -> tuple[Polynomial, ...]:
+    from .polar_express import published_recipe  # cached there
+
+    return published_recipe("paper").polynomials
+
+
+def _gram_list() -> tuple[Polynomial, ...]:
+    from .polar_express import apply_safety, published_recipe
+
+    return tuple(apply_safety(p, 1.05) for p in published_recipe("paper").raw[:5])
+
+
+_PE = "Polar Express, arXiv 2505.16932; POLAR.md section 8.5"
 
 
 def _builtin_families() -> list[ScheduleFamily]:
     fro = dict(normalization="frobenius", eps=1e-7, safety=1.0)
-    paper = published_recipe("paper")
     return [
         ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "POLAR.md 5.1", True, **fro),
                        "classic cubic Newton–Schulz 1.5x - 0.5x^3",
@@ -336,17 +387,17 @@ def _builtin_families() -> list[ScheduleFamily]:
                        "Polar Express as in modded-nanogpt/Dion (c = 0.02, folded 1.02)",
                        _PE + " (modded-nanogpt, Dion)", True),
         ScheduleFamily("polar_express_paper", 5,
-                       _listed("polar_express_paper", paper.polynomials, _PE, True,
+                       _listed("polar_express_paper", _paper_list, _PE, True,
                                normalization="frobenius", eps=1e-7, safety=1.01),
                        "the paper's 8-polynomial recipe (raw-then-scale 1.01), first `steps`",
                        _PE + " (paper's list)", True),
         ScheduleFamily("polar_express_gram", 5,
-                       _listed("polar_express_gram", _gram_list(paper), _PE, False, **fro),
+                       _listed("polar_express_gram", _gram_list, _PE, False, **fro),
                        "gram-newton-schulz preset: paper's first 5 raw triples, all / 1.05^k",
                        _PE + " (Dao-AILab/gram-newton-schulz preset)", False),
     ]
 
 
-for _fam in _builtin_families():
-    SCHEDULE_FAMILIES[_fam.name] = _fam
-del _fam
+for _family in _builtin_families():
+    register_schedule(_family)
+del _family
