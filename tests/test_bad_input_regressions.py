@@ -237,3 +237,36 @@ def test_shampoo_huge_gradient_is_a_clear_overflow():
     opt = Shampoo()
     with pytest.raises(OverflowError, match="layer 'w'"):
         opt.step(p, {"w": np.full((3, 2), 1e200)}, opt.init(p))
+
+
+# -- polar entry points (issue 13 item 9) -------------------------------------------------------
+
+def test_numpy_coefficient_arrays_are_accepted():
+    """Old: np.float32 coefficient arrays failed with "'numpy.float32' object is not iterable"."""
+    from gluon_ref.polar import newton_schulz
+
+    g = np.random.default_rng(5).standard_normal((5, 3))
+    ref = newton_schulz(g, (3.4445, -4.775, 2.0315), 5)
+    got = newton_schulz(g, np.array([3.4445, -4.775, 2.0315]), 5)
+    np.testing.assert_array_equal(got, ref)
+    ints = newton_schulz(g, (np.int64(3), np.int64(-2)), 2)
+    np.testing.assert_array_equal(ints, newton_schulz(g, (3.0, -2.0), 2))
+    with pytest.raises(TypeError, match="single number"):
+        newton_schulz(g, np.float32(1.5), 5)
+
+
+@pytest.mark.parametrize("steps", [float("inf"), float("nan"), True, -1, 2.5])
+def test_bad_step_counts_name_the_parameter(steps):
+    """Old: OverflowError / raw messages for inf and nan; True accepted as one step."""
+    from gluon_ref.polar import newton_schulz
+
+    with pytest.raises(ValueError, match="steps must be an integer"):
+        newton_schulz(np.ones((3, 2)), steps=steps)
+
+
+def test_zero_step_schedule_on_empty_names_the_shape():
+    """Old: a raw 'zero-size array to reduction operation' message."""
+    from gluon_ref.polar import get_schedule
+
+    with pytest.raises(ValueError, match=r"empty dimension: shape \(0, 3\)"):
+        get_schedule("muon", 0)(np.zeros((0, 3)))
