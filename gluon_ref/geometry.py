@@ -173,7 +173,16 @@ class Spectral(Geometry):
         return xp.astype(xp.sum(self._svdvals(xp, s)), s.dtype)
 
     def maximizer(self, xp, s):
-        return xp.astype(self.orthogonalizer(s), s.dtype)
+        q = self.orthogonalizer(s)
+        # a user's orthogonalizer is checked like user input: wrong shape or NaN would
+        # otherwise become a silent wrong step
+        if not hasattr(q, "shape") or tuple(q.shape) != tuple(s.shape):
+            raise ValueError(f"the orthogonalizer returned shape {tuple(getattr(q, 'shape', ()))} "
+                             f"for an input of shape {tuple(s.shape)}; it must keep the shape")
+        if not bool(xp.all(xp.isfinite(q))):
+            raise ValueError(f"the orthogonalizer returned non-finite entries for a finite input "
+                             f"of shape {tuple(s.shape)}")
+        return xp.astype(q, s.dtype)
 
     def dual_maximizer(self, xp, a):
         work = xp.astype(a, svd_working_dtype(xp, a.dtype))

@@ -40,10 +40,11 @@ Example
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
-from .backend import check_finite, check_float_array, check_ndim
+from .backend import cast_checked, check_finite, check_float_array, check_ndim
 from .geometry import (
     ColumnL2,
     DualOf,
@@ -145,12 +146,13 @@ class Norm:
         return 1.0 / self.scale(shape)
 
     # -- the three maps ---------------------------------------------------------
-    def _scaled_value(self, x, name, reduce, power):
+    def _scaled_value(self, x, name, reduce, power, what):
         """``amax * reduce(mat(x)/amax) * c^power``: the pre-scaled reduction, 0 at x = 0."""
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
+        return cast_checked(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype,
+                            f"the {what} of a {x.dtype} array of shape {tuple(x.shape)} ({self.name})")
 
     def _scaled_direction(self, x, name, radius, pick, power):
         """``-radius * c^power * pick(mat(x)/amax)`` reshaped back, 0 at x = 0."""
@@ -163,11 +165,11 @@ class Norm:
 
     def norm(self, x: Any):
         """``||x||`` as a 0-D array in ``x``'s namespace and dtype."""
-        return self._scaled_value(x, "x", self.geometry.primal, 1)
+        return self._scaled_value(x, "x", self.geometry.primal, 1, "norm")
 
     def dual_norm(self, g: Any):
         """``||g||_* = sup_{||x|| <= 1} <g, x>`` as a 0-D array (LMOS.md section 1)."""
-        return self._scaled_value(g, "g", self.geometry.dual, -1)
+        return self._scaled_value(g, "g", self.geometry.dual, -1, "dual norm")
 
     def lmo(self, g: Any, radius: float = 1.0):
         """Minimiser of ``<g, x>`` over ``{||x|| <= radius}`` (paper sign: a descent direction).
@@ -180,7 +182,16 @@ class Norm:
 
     def sharp(self, g: Any):
         """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (LMOS.md 5.2)."""
-        return -self.dual_norm(g) * self.lmo(g)
+        xp = check_float_array(g, "g")
+        if g.dtype == getattr(xp, "float16", None):
+            # float16: form the product in float32 and refuse a result float16 cannot hold
+            wide = xp.astype(g, xp.float32)
+            return cast_checked(-self.dual_norm(wide) * self.lmo(wide), g.dtype,
+                                f"the largest entry of sharp(g) for a float16 g of shape "
+                                f"{tuple(g.shape)} ({self.name})")
+        return cast_checked(-self.dual_norm(g) * self.lmo(g), g.dtype,
+                            f"the largest entry of sharp(g) for g of shape {tuple(g.shape)} "
+                            f"({self.name})")
 
     def dual_lmo(self, x: Any, radius: float = 1.0):
         """Minimiser of ``<x, s>`` over the dual ball ``{||s||_* <= radius}``.
@@ -218,6 +229,10 @@ class Norm:
 
 
 def _check_radius(radius) -> float:
+    # float("1.5") and float(True) succeed, so strings and booleans are refused by type first
+    if isinstance(radius, (bool, str, bytes)) or not isinstance(radius, numbers.Real) and not (
+            hasattr(radius, "shape") and tuple(radius.shape) == ()):
+        raise TypeError(f"radius must be a real number, got {type(radius).__name__} {radius!r}")
     try:
         r = float(radius)
     except (TypeError, ValueError) as exc:

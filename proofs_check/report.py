@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Sequence
 
 from .claims import ClaimResult
+from .output import OutputFolder
 
-__all__ = ["summary_rows", "terminal_table", "to_json", "write_markdown", "write_figures",
+__all__ = ["summary_rows", "terminal_table", "to_json", "markdown", "write_figures",
            "write_report"]
 
 _SCHEMA = "gluon-ref/verify-report/1"
@@ -111,7 +112,8 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
     }
 
 
-def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mode: str) -> None:
+def markdown(results: Sequence[ClaimResult], *, seed: int, mode: str) -> str:
+    """The Markdown report: a summary table, then each claim's statement, source and verdict."""
     rows = summary_rows(results)
     out = ["# gluon-ref verification report\n",
            f"Mode `{mode}`, seed {seed}. Verdicts: *holds* (every instance satisfied), "
@@ -142,18 +144,18 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
         if r.error:
             out.append(f"- Error: `{r.error}`")
         out.append("")
-    path.write_text("\n".join(out) + "\n")
+    return "\n".join(out) + "\n"
 
 
-def write_figures(results: Sequence[ClaimResult], folder: Path) -> list[Path]:
+def write_figures(results: Sequence[ClaimResult], out: OutputFolder, subdir: str = "figures"
+                  ) -> list[Path]:
     """Measured side against bound for every inequality claim with >= 3 instances,
-    plus one overview of the tightness ratios."""
+    plus one overview of the tightness ratios, saved atomically under ``out/subdir``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     ratios = []
     for r in results:
@@ -182,10 +184,8 @@ def write_figures(results: Sequence[ClaimResult], folder: Path) -> list[Path]:
         ax.set_title(r.claim.id, fontsize=8)
         ax.legend(fontsize=6)
         fig.tight_layout()
-        p = folder / f"{r.claim.id.replace('/', '_')}.png"
-        fig.savefig(p)
+        written.append(out.save_figure(fig, f"{subdir}/{r.claim.id.replace('/', '_')}.png"))
         plt.close(fig)
-        written.append(p)
     if ratios:
         fig, ax = plt.subplots(figsize=(6, max(2.5, 0.18 * len(ratios))), dpi=80)
         ax.barh([k for k, _ in ratios], [max(v, 1e-16) for _, v in ratios])
@@ -194,19 +194,26 @@ def write_figures(results: Sequence[ClaimResult], folder: Path) -> list[Path]:
         ax.set_xlabel("max measured/bound (1 = tight)")
         ax.tick_params(axis="y", labelsize=6)
         fig.tight_layout()
-        p = folder / "tightness.png"
-        fig.savefig(p)
+        written.append(out.save_figure(fig, f"{subdir}/tightness.png"))
         plt.close(fig)
-        written.append(p)
     return written
 
 
-def write_report(results: Sequence[ClaimResult], out: Path, *, seed: int, mode: str,
+def write_report(results: Sequence[ClaimResult], out: OutputFolder | Path, *, seed: int, mode: str,
                  figures: bool = True) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
+    """Write report.json, report.md and (optionally) figures/ into ``out`` as one set.
+
+    ``out`` is an :class:`~proofs_check.output.OutputFolder` prepared before the
+    claims ran (a path is prepared here).  Files of an earlier report that this
+    one does not rewrite are removed; nothing else in the folder is touched.
+    The sentence saying so is stored in the returned dict under ``"_written"``
+    (not part of the JSON file).
+    """
+    if not isinstance(out, OutputFolder):
+        out = OutputFolder.prepare(out, command="verify", subdirs=("figures",) if figures else ())
     data = to_json(results, seed=seed, mode=mode)
-    (out / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    write_markdown(results, out / "report.md", seed=seed, mode=mode)
+    out.write_text("report.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    out.write_text("report.md", markdown(results, seed=seed, mode=mode))
     if figures:
-        write_figures(results, out / "figures")
-    return data
+        write_figures(results, out)
+    return {**data, "_written": out.finish()}

@@ -49,6 +49,10 @@ def _adam_direction(xp, g, m_prev, v_prev, b1: float, b2: float, c1: float, c2: 
     """
     m = b1 * m_prev + (1.0 - b1) * g if m_prev is not None else (1.0 - b1) * g
     v = b2 * v_prev + (1.0 - b2) * (g * g) if v_prev is not None else (1.0 - b2) * (g * g)
+    if not bool(xp.all(xp.isfinite(v))):
+        # g * g overflowed: m / sqrt(inf) would be a silent zero update
+        raise OverflowError(f"Adam's second moment g^2 overflows {g.dtype} (max |g| = "
+                            f"{float(xp.max(xp.abs(g))):.3g}); rescale the loss or use a wider dtype")
     den = xp.sqrt(v / c2) + eps
     ok = den > 0
     return m, v, xp.where(ok, (m / c1) / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))

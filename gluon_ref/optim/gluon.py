@@ -105,8 +105,22 @@ def _lookup(value, name: str, shape, role: str, what: str):
         raise ValueError(f"no {what} for layer {name!r} (role {role!r}); the mapping has keys "
                          f"{sorted(value)} (layer names or roles {', '.join(ROLES)})")
     if callable(value) and not isinstance(value, (StepsizePolicy, Norm)):
+        if what == "stepsize" and _positional_arity(value) == 1:
+            return value          # a policy function ctx -> t (as_policy wraps it)
         return value(name, tuple(shape))
     return value
+
+
+def _positional_arity(fn) -> int | None:
+    """Number of required positional parameters of ``fn`` (None if it cannot be inspected)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
 
 
 def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
@@ -116,7 +130,9 @@ def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
     ``norms``, ``stepsizes`` and ``constraint_radii`` are each one value for all layers,
     a mapping keyed by layer name or by role (``hidden``, ``embedding``,
     ``output``, ``bias``, ``conv``; names win), or a callable
-    ``(name, shape) -> value``.  Norms are catalogue names or
+    ``(name, shape) -> value``; for ``stepsizes`` a callable of one argument
+    is a policy function ``ctx -> t`` (:func:`~gluon_ref.optim.stepsizes.as_policy`)
+    for every layer.  Norms are catalogue names or
     :class:`~gluon_ref.norms.Norm` objects (unknown names raise ``ValueError``
     listing the valid ones); stepsizes are numbers or policies;
     ``constraint_radii`` (``None`` = unconstrained) are the SCG radii ``rho``

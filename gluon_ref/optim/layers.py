@@ -46,6 +46,7 @@ __all__ = [
     "check_step_inputs",
     "check_hyper",
     "check_count",
+    "check_flag",
     "check_betas",
 ]
 
@@ -206,7 +207,8 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
     Raises ``ValueError`` naming the hyperparameter for NaN, inf, negative or
     out-of-range values, and ``TypeError`` for non-numbers.
     """
-    if isinstance(value, bool):
+    # float("0.1") would succeed and leave a string in the optimizer, failing only at step time
+    if isinstance(value, (bool, str, bytes)):
         raise TypeError(f"hyperparameter {name} must be a real number, got {value!r}")
     try:
         v = float(value)
@@ -222,6 +224,16 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
         raise ValueError(f"hyperparameter {name} must lie in {lo}{low}, "
                          f"{'inf' if high is None else high}{hi}, got {value!r}")
     return v
+
+
+def check_flag(name: str, value) -> bool:
+    """``value`` if it is a bool (or NumPy bool); ``TypeError`` naming ``name`` otherwise.
+
+    A truthy string such as ``nesterov='no'`` would otherwise switch the option on.
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"hyperparameter {name} must be True or False, got {value!r}")
 
 
 def check_betas(name: str, betas, count: int = 2) -> tuple[float, ...]:

@@ -39,7 +39,7 @@ from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper
+from .layers import check_flag, check_hyper
 from .momentum import Momentum, nesterov as nesterov_momentum, scion as scion_momentum
 from .stepsizes import Constant
 
@@ -64,8 +64,10 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[0] > u.shape[1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = frobenius_norm(u)
-    x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype))
+    # overflow-safe ||x||_F (a direct sum of squares gives inf/0 for float16 or extreme scales);
+    # a zero input stays zero even with eps = 0 (torch would give 0/0 = NaN there)
+    den = xp.maximum(frobenius_norm(x), xp.asarray(eps, dtype=x.dtype))
+    x = x / xp.where(den > 0, den, xp.ones_like(den))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
         gram_update = b * gram + c * (gram @ gram)
@@ -101,6 +103,7 @@ class Muon(Optimizer):
         check_hyper("weight_decay", self.weight_decay)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
+        check_flag("nesterov", self.nesterov)
         check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")

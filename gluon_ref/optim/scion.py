@@ -40,11 +40,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from ..polar import MUON_QUINTIC, newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import as_named, check_hyper, resolve_roles
+from .layers import ROLES, as_named, check_flag, check_hyper, resolve_roles
 from .momentum import scion as scion_momentum
 from .stepsizes import Constant
 
@@ -116,6 +116,7 @@ class Scion(Optimizer):
         check_hyper("lr", self.effective_lr, high=1.0 if self.constrained else None)
         check_hyper("momentum (alpha)", self.momentum, low=0.0, high=1.0, low_open=True)
         check_hyper("eps", self.eps)
+        check_flag("constrained", self.constrained)
         for key, v in (self.scales or {}).items():
             check_hyper(f"scales[{key!r}]", v, low_open=True)
 
@@ -146,7 +147,7 @@ class Scion(Optimizer):
         if backend == "Sign":
             return xp.sign(d) / d.shape[1]
         if backend == "BiasRMS":
-            rms = xp.sqrt(xp.mean(d * d))
+            rms = frobenius_norm(d) / math.sqrt(math.prod(d.shape))
             if not bool(rms > 0):
                 return xp.zeros_like(d)
             return d / (rms + self.eps)
@@ -159,6 +160,11 @@ class Scion(Optimizer):
         raise ValueError(f"unknown Scion backend {backend!r}")  # pragma: no cover
 
     def _check_layers(self, named):
+        # a misspelt key ('hiden', a wrong layer name) would silently leave the default scale
+        unknown = sorted(set(self.scales or {}) - set(ROLES) - set(named))
+        if unknown:
+            raise ValueError(f"scales has keys {unknown} that are neither roles ({', '.join(ROLES)}) "
+                             f"nor layer names ({', '.join(sorted(named))})")
         roles = self._roles(named)
         for n, x in named.items():
             backend = SCION_NORMS[self.assignment][roles[n]][0]

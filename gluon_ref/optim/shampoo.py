@@ -43,6 +43,9 @@ class ShampooState(OptState):
 def inverse_root(a, p: int, eps: float = 0.0):
     """``(A + eps I)^(-1/p)`` of a symmetric PSD matrix via ``eigh`` (pseudo-inverse below the floor)."""
     xp = namespace(a)
+    if a.dtype == getattr(xp, "float16", None):
+        # no float16 eigh in LAPACK/cuSOLVER: factorise in float32, return float16
+        return xp.astype(inverse_root(xp.astype(a, xp.float32), p, eps), a.dtype)
     n = a.shape[0]
     if eps:
         a = a + eps * xp.eye(n, dtype=a.dtype)
@@ -87,6 +90,11 @@ class Shampoo(Optimizer):
             g = grads[name]
             gl = g @ xp.matrix_transpose(g)
             gr = xp.matrix_transpose(g) @ g
+            if not (bool(xp.all(xp.isfinite(gl))) and bool(xp.all(xp.isfinite(gr)))):
+                # G G^T squares the gradient's scale; eigh would fail with a raw LinAlgError
+                raise OverflowError(
+                    f"Shampoo's statistics G G^T and G^T G overflow {g.dtype} for layer {name!r} "
+                    f"(max |g| = {float(xp.max(xp.abs(g))):.3g}); rescale the loss or use a wider dtype")
             left = self.decay * ls[name] + gl if name in ls else gl
             right = self.decay * rs[name] + gr if name in rs else gr
             pre = inverse_root(left, 4, self.eps) @ g @ inverse_root(right, 4, self.eps)

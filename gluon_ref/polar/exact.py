@@ -61,6 +61,8 @@ def polar_exact(g: Any, *, check: bool = True):
     xp = check_float_array(g, "g")
     if g.ndim < 2:
         raise ValueError(f"polar_exact needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+    if any(d == 0 for d in g.shape):
+        raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
     if check:
         check_finite(g, "g")
     work = svd_working_dtype(xp, g.dtype)

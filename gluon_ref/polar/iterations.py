@@ -35,7 +35,10 @@ zero matrix maps to the zero matrix.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
+
+import numpy as np
 
 from ..backend import check_count, check_finite, check_float_array
 from .lowprec import as_low_precision
@@ -131,10 +134,14 @@ def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
 
     Trailing zero coefficients are dropped (a triple ``(a, b, 0)`` is cubic).
     """
+    if isinstance(coefficients, numbers.Real) or getattr(coefficients, "ndim", None) == 0:
+        raise TypeError(f"coefficients must be a sequence (c_0, c_1, ...) or a sequence of them, "
+                        f"got the single number {coefficients!r}")
     coeffs = list(coefficients)
     if not coeffs:
         raise ValueError("coefficients must not be empty")
-    if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
+    # numbers.Real covers NumPy scalars (np.float32, np.int64): a NumPy coefficient array is flat
+    if all(isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_)) for c in coeffs):
         return [_trim(as_polynomial(coeffs))] * check_count("steps", steps, minimum=0)
     schedule = []
     for t, c in enumerate(coeffs):

@@ -184,6 +184,8 @@ class Schedule:
         xp = check_float_array(g, "g")
         if g.ndim < 2:
             raise ValueError(f"needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+        if any(d == 0 for d in g.shape):
+            raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
         check_finite(g, "g")
         x0, _ = normalize_input(g, normalization=self.normalization, eps=self.eps,
                                 safety=self.safety, emulate=emulate)

@@ -8,13 +8,14 @@ import numpy as np
 
 from gluon_ref.norms import available_norms, get_norm
 from proofs_check.lmo_checks import example_shape, measure_lmo
+from proofs_check.commands.args import positive_int, seed_arg
 
 HELP = "table of every norm with its measured LMO identities (LMOS.md section 6)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--trials", type=int, default=5, help="random gradients per norm (default 5)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
+    p.add_argument("--trials", type=positive_int, default=5, help="random gradients per norm (default 5)")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
 
 
