@@ -11,8 +11,8 @@ from proofs_check.cli import main
 
 
 def test_certify_prints_every_catalogue_entry(capsys, tmp_path):
-    out_json = tmp_path / "c.json"
-    assert main(["certify", "--json", str(out_json)]) == 0
+    assert main(["certify", "--out", str(tmp_path), "--no-plots"]) == 0
+    out_json = tmp_path / "certify.json"
     out = capsys.readouterr().out
     for key in available_presets():
         assert key in out
@@ -34,16 +34,20 @@ def test_certify_custom_coefficients_markdown_and_flip_exit(capsys):
 
 
 def test_certify_plot_and_lmo(capsys, tmp_path):
-    assert main(["certify", "nvidia_aol_4", "dion_power_iteration", "--lmo", "--plot",
+    assert main(["certify", "nvidia_aol_4", "dion_power_iteration", "--lmo", "--out",
                  str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "descent guaranteed" in out and "bfloat16-fused" in out
     assert (tmp_path / "certify_nvidia_aol_4.png").stat().st_size > 1000
 
 
-def test_certify_bad_names_exit_2(capsys):
+def test_certify_bad_names_exit_2(capsys, tmp_path):
     assert main(["certify", "no_such_preset"]) == 2
     assert "catalogue keys" in capsys.readouterr().err
-    assert main(["certify", "muon", "--steps", "0"]) == 2
+    with pytest.raises(SystemExit):
+        main(["certify", "muon", "--steps", "0"])
+    a_file = tmp_path / "f.txt"
+    a_file.write_text("not a folder")
+    assert main(["certify", "muon", "--out", str(a_file)]) == 2  # refused before any work
     with pytest.raises(SystemExit):
         main(["certify", "--coefficients", "a,b"])

@@ -6,9 +6,11 @@ entry: verdict (certified / sign flip at sigma/s > x / band [a, b] / matrix test
 the output band on ``[l, 1/safety]``, the final error, whether ``phi_T`` is monotone,
 the largest intermediate value and the source.  Names may be catalogue keys or schedule
 families (``gluon-ref certify muon polar_express --steps 8``); ``--coefficients`` certifies
-any list.  ``--markdown`` prints the table as Markdown, ``--json`` writes every field,
-``--plot DIR`` draws ``phi_T`` per entry, ``--lmo`` adds the inexact-LMO quantities
-(dual gap delta and ``||O||_2``) measured on matrix families in float64 and fused bf16.
+any list.  ``--markdown`` prints the table as Markdown; ``--out DIR`` writes
+``certify.json`` (every field) and one ``certify_<name>.png`` per certificate (a picture
+of ``phi_T``, with ``--no-plots`` none) through the project's report folder
+(:mod:`proofs_check.output`); ``--lmo`` adds the inexact-LMO quantities (dual gap delta
+and ``||O||_2``) measured on matrix families in float64 and fused bf16.
 Exit status 0; 1 with ``--fail-on-flip`` when some certificate finds a sign flip; 2 for
 bad arguments.
 """
@@ -19,7 +21,9 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
+
+from proofs_check.commands.args import positive_int
+from proofs_check.output import OutputError, OutputFolder, output_dir_arg
 
 HELP = "certify Newton–Schulz schedules and shipped presets from the exact scalar model"
 
@@ -41,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="catalogue keys or schedule families (default: the whole catalogue)")
     p.add_argument("--coefficients", type=_coefficients, metavar="A,B,C;...",
                    help="certify this list (one odd polynomial per ';'-separated step)")
-    p.add_argument("--steps", type=int, help="number of steps (default: as shipped)")
+    p.add_argument("--steps", type=positive_int, help="number of steps (default: as shipped)")
     p.add_argument("--lo", type=float, default=1e-3, help="lower end l of the input interval "
                    "(default 1e-3)")
     p.add_argument("--hi", type=float, help="upper end (default 1/safety of the normalisation)")
@@ -51,8 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tolerance", type=float, default=1e-2,
                    help="final error below which the verdict is 'certified' (default 1e-2)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    p.add_argument("--json", type=Path, metavar="PATH", help="write every field as JSON")
-    p.add_argument("--plot", type=Path, metavar="DIR", help="write phi_T figures (PNG) to DIR")
+    p.add_argument("--out", type=output_dir_arg, metavar="DIR",
+                   help="write certify.json and the phi_T figures certify_<name>.png to DIR")
+    p.add_argument("--no-plots", action="store_true", help="with --out: no figures")
     p.add_argument("--lmo", action="store_true",
                    help="also measure delta and ||O||_2 on matrix families (float64, fused bf16)")
     p.add_argument("--fail-on-flip", action="store_true",
@@ -164,7 +169,7 @@ def _lmo_rows(label, thing, args):
     return rows
 
 
-def _plot(label, cert, folder: Path) -> None:
+def _plot(label, cert, folder: OutputFolder) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -186,20 +191,19 @@ def _plot(label, cert, folder: Path) -> None:
     ax.set_title(f"{label}: {cert.verdict}", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    folder.mkdir(parents=True, exist_ok=True)
-    fig.savefig(folder / f"certify_{label}.png", dpi=110)
+    path = str(folder.save_figure(fig, f"certify_{label}.png", dpi=110))
     plt.close(fig)
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
-    from gluon_ref.backend import check_count
-
+    folder = None
     try:
+        if args.out is not None:  # checked before the work, not after it
+            folder = OutputFolder.prepare(args.out, command="certify")
         entries = _entries(args)
-        if args.steps is not None:
-            check_count("--steps", args.steps)
         certs = [(label, _certify(thing, args), source, thing) for label, thing, source in entries]
-    except ValueError as exc:
+    except (ValueError, OutputError) as exc:
         print(f"gluon-ref certify: {exc}", file=sys.stderr)
         return 2
     rows = [_row(label, c, source) for label, c, source, _ in certs]
@@ -214,14 +218,17 @@ def run(args: argparse.Namespace) -> int:
         for r in lmo:
             print(f"{r['name']:24s} {r['family']:12s} {r['precision']:15s} {r['delta']:8.4f} "
                   f"{r['norm2']:8.4f} {r['threshold']:9.4f}  {'yes' if r['descent'] else 'no'}")
-    if args.plot:
-        for label, c, _, _ in certs:
-            if c.kind != "matrix test":
-                _plot(label, c, args.plot)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"certificates": [dict(c.as_row(), source=source)
+    if folder is not None:
+        payload = {"interval_lo": args.lo, "tolerance": args.tolerance,
+                   "certificates": [dict(c.as_row(), source=source)
                                     for _, c, source, _ in certs], "lmo": lmo}
-        args.json.write_text(json.dumps(payload, indent=1, default=float))
+        written = [str(folder.write_text("certify.json",
+                                         json.dumps(payload, indent=1, default=float)))]
+        if not args.no_plots:
+            written += [_plot(label, c, folder) for label, c, _, _ in certs
+                        if c.kind != "matrix test"]
+        print(f"wrote {len(written)} files: " + ", ".join(written[:3])
+              + (", ..." if len(written) > 3 else ""))
+        print(folder.finish())
     flips = [label for label, c, _, _ in certs if c.kind == "sign flip"]
     return 1 if (args.fail_on_flip and flips) else 0
