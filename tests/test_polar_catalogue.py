@@ -193,3 +193,36 @@ def test_gram_newton_schulz_low_precision_stays_close_to_plain():
     err = np.linalg.norm(gram.astype(np.float64) - exact, 2)
     # same polynomial: same exact-arithmetic error plus float16 noise of a few 1e-3
     assert abs(err - plain) <= 0.05
+
+
+def _edge_pack_failures(fn, batched):
+    from gluon_ref.testing import check_orthogonalizer_contract, edge_cases
+
+    failed = set()
+    for dtype in (np.float64, np.float32):
+        for case in edge_cases(np, dtype, (6, 4)):
+            try:
+                check_orthogonalizer_contract(fn, case, batched=batched)
+            except AssertionError:
+                failed.add(case.name)
+    return failed
+
+
+def test_oracles_run_the_edge_pack():
+    pe = get_schedule("polar_express", 8).polynomials
+    for name, fn in (("aol", lambda g: aol_newton_schulz(g, pe)),
+                     ("dion", lambda g: dion_power_iteration(g, None, 3, rng=0)),
+                     ("gram", lambda g: gram_newton_schulz_restarted(g, pe))):
+        assert _edge_pack_failures(fn, batched=False) == set(), name
+
+
+def test_edge_pack_independently_flags_exactly_the_sign_flip_presets():
+    """gluon_ref.testing's contract (<G, fn(G)> > 0) against the certificates' verdicts."""
+    for key in available_presets():
+        preset = get_preset(key)
+        if not preset.singular_value_map:
+            continue
+        failed = _edge_pack_failures(preset.schedule(), batched=True)
+        flips = certify_preset(key).kind == "sign flip"
+        assert bool(failed) == flips, (key, failed)
+    assert "rank1" in _edge_pack_failures(get_preset("nvidia_aol_4").schedule(), True)

@@ -73,7 +73,8 @@ def aol_newton_schulz(g: Any, polynomials: Sequence[Sequence[float]], *, eps: fl
     ``X <- c_0 X + (c_1 A + c_2 A^2) X`` per polynomial.  Reference:
     thib-s/flash-newton-schulz ``newton_schulz_triton_aol``.  With
     ``emulate`` the scaled input and every GEMM output are rounded as in
-    :mod:`gluon_ref.polar.lowprec`.
+    :mod:`gluon_ref.polar.lowprec`.  The input is divided by ``max|G_ij|`` first
+    (AOL is scale invariant), so ``eps`` acts relative to that entry.
     """
     from .iterations import iterate_polynomials
 
@@ -84,10 +85,18 @@ def aol_newton_schulz(g: Any, polynomials: Sequence[Sequence[float]], *, eps: fl
     work = xp.float32 if model is not None else g.dtype
     tall = g.shape[0] > g.shape[1]
     x = rnd(xp.astype(xp.matrix_transpose(g) if tall else g, work))
+    # AOL is scale invariant (d scales like 1/|x|): work on x / max|x_ij| so that X X^T
+    # cannot overflow; eps then acts relative to max|x_ij|
+    x = x / _max_abs_or_one(xp, x)
     x0 = rnd(aol_scale(x, eps))
     out = iterate_polynomials(x0, polys, emulate=model)
     out = xp.matrix_transpose(out) if tall else out
     return xp.astype(out, g.dtype)
+
+
+def _max_abs_or_one(xp, x):
+    m = xp.max(xp.abs(x))
+    return xp.where(m > 0, m, xp.ones_like(m))
 
 
 def _orthonormal_columns(xp, p):
@@ -108,7 +117,9 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
     (microsoft/dion ``dion_reference.py``: ``power_iteration`` then the
     column normalisation; Dion runs one iteration per optimizer step with
     ``Q`` carried over, which ``iters`` repeated calls on a fixed ``G``
-    model).  ``q0`` is the starting ``Q`` (default: Gaussian from ``rng``,
+    model).  ``G`` is divided by ``max|G_ij|`` first (the update is scale
+    invariant up to ``eps``), so huge inputs cannot overflow.  ``q0`` is the
+    starting ``Q`` (default: Gaussian from ``rng``,
     a seed or ``numpy.random.Generator``); ``rank`` defaults to
     ``min(m, n)``.  At the fixed point ``P = U_r``, ``Q = V_r`` and ``O =
     U_r V_r^T``.  ``return_q`` also returns the new ``Q`` (the warm start).
@@ -132,6 +143,9 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
         q = q0
         if tuple(q.shape) != (n, r):
             raise ValueError(f"q0 must have shape ({n}, {r}), got {tuple(q.shape)}")
+    # O = P Q^T is invariant to scaling G (up to eps): work on G / max|G_ij| so that the
+    # products cannot overflow
+    g = g / _max_abs_or_one(xp, g)
     for _ in range(iters):
         p = _orthonormal_columns(xp, g @ q)
         rmat = xp.matrix_transpose(g) @ p
