@@ -18,7 +18,7 @@ import pytest
 from gluon_ref.objectives import (MinibatchOracle, NoiseOracle, least_squares_objective,
                                   minibatch_variance, quadratic_zoo, separable_quadratic,
                                   to_namespace)
-from gluon_ref.objectives.base import norm_comparisons
+from gluon_ref.objectives import norm_comparisons
 
 from conftest import rtol_for
 

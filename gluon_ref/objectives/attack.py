@@ -42,7 +42,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..backend import namespace
-from .base import LayerConstants, LocalConstants, Objective
+from .constants import LayerConstants, LocalConstants
+from .protocol import Objective
 
 __all__ = [
     "Record",
@@ -176,7 +177,7 @@ def cross_power_direction(obj: Objective, X, i: str, j: str, rng: np.random.Gene
     Alternating maximisation of the bilinear form ``<E_i, H_ij D_j>`` over both
     unit balls: ``E_i <- s_i(H_ij D_j)``, ``D_j <- s_j(H_ji E_i)`` (``s = -lmo``);
     each half-step cannot decrease the form.  The worst case for the
-    cross-layer block bound ``h_ij`` of :class:`~.base.LocalConstants`.
+    cross-layer block bound ``h_ij`` of :class:`~.constants.LocalConstants`.
     """
     xp = namespace(*X.values())
     si, sj = obj.layers[i], obj.layers[j]

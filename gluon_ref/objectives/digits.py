@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from ..backend import to_numpy
-from .base import LayerSpec, Objective, to_namespace
+from .protocol import LayerSpec, Objective, to_namespace
 
 __all__ = ["DigitsMLP", "load_digits_arrays"]
 

@@ -5,13 +5,13 @@ literally (for all X, Y with only ``||X_i - Y_i||`` on the right) cannot hold
 for any constants (THEORY.md section 4 caveat): take ``Y`` equal to ``X`` in
 block ``i`` but not elsewhere.  ``constants`` is therefore ``None``.  What the
 proofs use is the inequality along a step; :meth:`local_constants` returns
-block bounds ``h`` (see :class:`~.base.LocalConstants`) valid on a box
+block bounds ``h`` (see :class:`~.constants.LocalConstants`) valid on a box
 ``{Y : ||Y_j - X_j||_(j) <= r_j}`` around an anchor, from which the segment
 form (one-layer steps), the all-layer gradient bound and Lemma D follow.
 
 Notation for the derivations: ``kappa_l``, ``nu_l`` are the exact comparison
 constants ``||D||_F <= kappa_l ||D||_(l)``, ``||D||_2 <= nu_l ||D||_(l)``
-(:func:`~.base.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
+(:func:`~.comparisons.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
 ||G||_F`` (LMOS.md 5.7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
 r_l``.  Every bound below is a product of these with Frobenius/spectral
 submultiplicativity ``||A B||_F <= ||A||_2 ||B||_F``; they are valid, not tight
@@ -29,7 +29,9 @@ import math
 import numpy as np
 
 from ..backend import to_numpy
-from .base import LayerSpec, LocalConstants, Objective, norm_comparisons
+from .comparisons import norm_comparisons
+from .constants import LocalConstants
+from .protocol import LayerSpec, Objective
 from .quadratics import quadratic_constant
 
 __all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]

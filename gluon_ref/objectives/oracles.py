@@ -20,7 +20,7 @@ are supported and documented per oracle:
 (b) ``variance_norm="euclidean"``: ``E ||g - grad f||_2^2 = sigma^2`` over all
     layers (global ``sigma``), or per layer when ``sigma`` is a dict.  Then
     (a) holds with ``sigma_i <= kappa_i sigma`` where ``||G||_(i)* <= kappa_i
-    ||G||_F`` (:func:`~.base.norm_comparisons`, LMOS.md 5.7); see
+    ||G||_F`` (:func:`~.comparisons.norm_comparisons`, LMOS.md 5.7); see
     :meth:`NoiseOracle.dual_sigma_bounds`.
 """
 
@@ -33,7 +33,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..backend import asarray_like, to_numpy
-from .base import Objective, norm_comparisons
+from .comparisons import norm_comparisons
+from .protocol import Objective
 
 __all__ = ["MinibatchOracle", "NoiseOracle", "per_sample_gradients", "minibatch_variance"]
 

@@ -77,7 +77,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..norms import _matrix_shape, get_norm
-from .base import LayerConstants, base_geometry
+from .comparisons import base_geometry
+from .constants import LayerConstants
 from .separable import LayerTerm, SeparableObjective
 
 __all__ = [

@@ -82,7 +82,8 @@ import math
 
 import numpy as np
 
-from .base import DomainError, LayerConstants
+from .constants import LayerConstants
+from .protocol import DomainError
 from .quadratics import quadratic_constant
 from .separable import LayerTerm, SeparableObjective
 
