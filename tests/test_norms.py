@@ -91,7 +91,7 @@ def _tol(norm, g):
     """Relative tolerance: eps times the reduction size (times max(m, n) for SVD-based maps)."""
     size = g.size
     dims = max(g.shape[0], size // g.shape[0])
-    svd = norm.family == "spectral"
+    svd = norm.geometry.uses_svd
     return 16 * _eps(g.dtype) * (dims * max(dims, 4) if svd else max(size, 4))
 
 
@@ -140,7 +140,7 @@ def test_homogeneity_and_oddness(xp, case, log_c):
     tol = _tol(norm, g)
     g64 = g.astype(np.float64)
     dual = float(norm.dual_norm(gx))
-    if kind == "gaussian" and norm.name not in NON_UNIQUE and norm.family != "spectral":
+    if kind == "gaussian" and norm.name not in NON_UNIQUE and not norm.geometry.uses_svd:
         # elementwise and column/row maps: entrywise relative error
         assert np.max(np.abs(scaled - base)) <= tol * max(np.max(np.abs(base)), 1e-300)
         assert np.max(np.abs(neg + base)) <= tol * max(np.max(np.abs(base)), 1e-300)
@@ -394,6 +394,19 @@ def test_complex_rejected():
 def test_orthogonalizer_option_only_for_spectral():
     with pytest.raises(ValueError, match="no spectral LMO"):
         get_norm("sign", orthogonalizer="muon")
+    # the nuclear norm's LMO is a top singular pair, not a polar factor: rejected, and the
+    # same predicate (geometry.orthogonalizable) decides acceptance for every entry
+    with pytest.raises(ValueError, match="no spectral LMO"):
+        get_norm("nuclear", orthogonalizer="muon")
+    accepted = set()
+    for name in NAMES:
+        try:
+            get_norm(name, orthogonalizer="muon")
+            accepted.add(name)
+        except ValueError:
+            pass
+    assert accepted == {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "spectral_conv"}
+    assert accepted == {n for n in NAMES if get_norm(n).geometry.orthogonalizable}
     approx = get_norm("spectral", orthogonalizer="muon")
     g = np.random.default_rng(2).standard_normal((8, 5))
     # Muon's quintic is not exact: singular values land in its band, not at 1

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from gluon_ref.norms import get_norm
 from gluon_ref.objectives import (builtin_objectives, cosh_objective, glm_objective,
-                                  gronwall_constants, least_squares_objective, norm_comparisons,
+                                  gronwall_constants, least_squares_objective,
                                   quadratic_constant, quadratic_zoo, sdp_maxqp_bound)
 from gluon_ref.objectives.attack import (attack, attack_pairs, descent_record, joint_power_direction,
                                          cross_power_direction,
@@ -140,6 +140,8 @@ QUICK_NORMS = ["frobenius", "spectral", "rms_to_rms", "nuclear", "l1", "linf", "
                "colnorm", "rownorm"]
 ALL_NORMS = QUICK_NORMS + ["muon_spectral", "l2_to_rms", "max_entry", "colnorm_normalized",
                            "l1_to_l2", "l2_to_linf"]
+# linf_to_linf is left out: the power ascent stalls at its many local vertices (measured 0.94-0.97
+# of the exact right/elementwise entries); tests/test_geometry.py enumerates its vertices instead
 
 
 def _check_quadratic_constant(norm, kind, shape, seed):
@@ -208,29 +210,6 @@ def test_scaled_norm_rule_for_constants():
     for name in ("rms_to_rms", "muon_spectral", "l2_to_rms"):
         c = get_norm(name).scale((5, 3))
         assert quadratic_constant("left", H, (5, 3), name).value == pytest.approx(base / c**2, rel=1e-14)
-
-
-@pytest.mark.parametrize("norm", ALL_NORMS)
-def test_norm_comparisons_valid_and_attained(norm):
-    shape = (4, 3)
-    kappa, nu = norm_comparisons(norm, shape)
-    n = get_norm(norm)
-    rng = np.random.default_rng(1)
-    found_k = found_n = 0.0
-    cands = [rng.standard_normal(shape) for _ in range(200)]
-    cands += [np.ones(shape), np.eye(4, 3), np.outer(np.ones(4), [1, 0, 0]),
-              np.outer([1, 0, 0, 0], np.ones(3)), np.outer(np.ones(4), np.ones(3)) * np.array([1, -1, 1])]
-    cands += [np.linalg.qr(rng.standard_normal((4, 3)))[0]]
-    cands += [np.outer(rng.standard_normal(4), np.ones(3)), np.outer(np.ones(4), rng.standard_normal(3))]
-    e = np.zeros(shape)
-    e[0, 0] = 1
-    cands.append(e)
-    for D in cands:
-        d = float(n.norm(D))
-        fk, fn = np.linalg.norm(D) / d, np.linalg.norm(D, 2) / d
-        assert fk <= kappa * (1 + 1e-12) and fn <= nu * (1 + 1e-12)
-        found_k, found_n = max(found_k, fk), max(found_n, fn)
-    assert found_k >= kappa * (1 - 1e-12) and found_n >= nu * (1 - 1e-12)
 
 
 # -- cosh: genuinely (L0, L1) ---------------------------------------------------------------

@@ -1,45 +1,37 @@
-"""Comparison constants between a catalogue norm and the Frobenius and spectral norms."""
+"""Comparison constants between a catalogue norm and the Frobenius and spectral norms.
+
+The constants of a norm ``||.|| = c ||mat(.)||_base`` are those of its base
+geometry on the matrix view (:meth:`gluon_ref.geometry.Geometry.comparison`,
+where each is derived and shown attained), rescaled by the shape factor ``c``
+(LMOS.md section 1).
+"""
 
 from __future__ import annotations
 
-import math
-
+from ..geometry import Comparison
 from ..norms import Norm, _matrix_shape, get_norm
 
-__all__ = ["norm_comparisons", "base_geometry"]
+__all__ = ["norm_comparisons", "norm_comparison"]
 
 
-#: base geometry of each catalogue norm (the scale factor comes from Norm.scale)
-BASE_GEOMETRY = {
-    "frobenius": "fro", "rms": "fro",
-    "linf": "entrymax", "max_entry": "entrymax", "sign": "entrymax",
-    "l1": "l1",
-    "spectral": "spectral", "rms_to_rms": "spectral", "muon_spectral": "spectral",
-    "l2_to_rms": "spectral",
-    "nuclear": "nuclear",
-    "colnorm": "col", "colnorm_normalized": "col", "l1_to_l2": "col",
-    "rownorm": "row", "l2_to_linf": "row",
-}
+def norm_comparison(norm: str | Norm, shape: tuple[int, ...]) -> Comparison:
+    """All four exact constants of :class:`~gluon_ref.geometry.Comparison` for ``norm`` on ``shape``.
 
-
-def base_geometry(norm: Norm) -> str:
-    """Base geometry key of a catalogue norm; transposed norms swap col/row."""
-    try:
-        base = BASE_GEOMETRY[norm.name]
-    except KeyError:
-        raise ValueError(
-            f"norm {norm.name!r} has no derived constants here; supported: "
-            f"{', '.join(sorted(BASE_GEOMETRY))}"
-        ) from None
-    if norm.transpose:
-        base = {"col": "row", "row": "col"}.get(base, base)
-    return base
+    ``shape`` is the array's shape (conv kernels included); the base geometry acts
+    on its matrix view ``(d_out, prod(rest))`` (:meth:`~gluon_ref.norms.Norm.matrix_geometry`).
+    """
+    n_obj = get_norm(norm)
+    shape = tuple(int(d) for d in shape)
+    m, n = _matrix_shape(shape)
+    return n_obj.matrix_geometry().comparison(m, n).scaled(n_obj.scale(shape))
 
 
 def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, float]:
-    """``(kappa, nu)`` with ``||D||_F <= kappa ||D||`` and ``||D||_2 <= nu ||D||``.
+    """``(kappa, nu)`` with ``||D||_F <= kappa ||D||`` and ``||D||_2 <= nu ||D||``, both attained.
 
-    Both are exact suprema (attained), for the base geometries on an m x n view:
+    ``kappa = sup ||D||_F / ||D||`` and ``nu = sup ||D||_2 / ||D||`` (the
+    ``fro_over_norm`` and ``spectral_over_norm`` fields of :func:`norm_comparison`).
+    On an ``m x n`` view the base geometries give:
 
     ====================  ===============  ===============  ===========================
     base norm             kappa (to F)     nu (to spectral)  attained at
@@ -51,27 +43,12 @@ def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, f
     entrywise l1          1                1                a single entry
     1->l2 (max col l2)    sqrt(n)          sqrt(n)          u 1^T with ||u|| = 1
     l2->inf (max row l2)  sqrt(m)          sqrt(m)          1 v^T with ||v|| = 1
+    inf->inf (row l1)     sqrt(m)          sqrt(m)          1 e_1^T
     ====================  ===============  ===============  ===========================
 
-    Proofs: ||D||_F^2 = sum of squared singular values <= rank * sigma_max^2;
-    ||D||_F^2 = sum_j ||D_:j||^2 <= n max_j ||D_:j||^2 and ||D||_2 <= ||D||_F;
-    entrywise, ||D||_2 <= ||D||_F <= sqrt(mn) max|D_ij|; ||D||_2 <= ||D||_F <=
-    ||D||_1 (entrywise); nuclear >= Frobenius >= spectral.  The scaled-norm
-    rule (LMOS.md section 1) divides both by ``c`` for ``||.|| = c ||.||_base``.
-    By LMOS.md section 5 item 7 the duals satisfy ``||G||_* <= kappa ||G||_F``
-    and ``||G||_* <= nu ||G||_nuc``.
+    and both are divided by ``c`` for ``||.|| = c ||.||_base``.  By LMOS.md
+    section 5 item 7 the duals satisfy ``||G||_* <= kappa ||G||_F`` and
+    ``||G||_* <= nu ||G||_nuc``.
     """
-    n_obj = get_norm(norm)
-    m, n = _matrix_shape(tuple(shape))
-    base = base_geometry(n_obj)
-    c = n_obj.scale(tuple(shape))
-    kappa, nu = {
-        "fro": (1.0, 1.0),
-        "spectral": (math.sqrt(min(m, n)), 1.0),
-        "nuclear": (1.0, 1.0),
-        "entrymax": (math.sqrt(m * n), math.sqrt(m * n)),
-        "l1": (1.0, 1.0),
-        "col": (math.sqrt(n), math.sqrt(n)),
-        "row": (math.sqrt(m), math.sqrt(m)),
-    }[base]
-    return kappa / c, nu / c
+    k = norm_comparison(norm, shape)
+    return k.fro_over_norm, k.spectral_over_norm

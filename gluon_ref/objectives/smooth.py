@@ -56,15 +56,19 @@ because ``cosh(t + u) <= cosh t cosh u + |sinh t| sinh|u|`` and ``cosh t <= 1 +
   at ``t = 0`` (``g = 0``), ``a |sinh(a r)| / r`` is unbounded.
 
 :class:`ElementwiseCoshLayer` ``f(X) = sum_e W_e (cosh(X_e - C_e) - 1)`` with
-``W > 0``, for the *absolute* norms (Frobenius, rms, l_inf, sign, max-entry,
-l1, ColNorm, RowNorm and their unscaled versions: ``||G||`` depends on ``|G|``
-only, monotonically, and ``max_e |D_e| <= ||D||_base``).  With ``||.|| = c
-||.||_base`` and ``q*_W`` the elementwise quadratic constant:
+``W > 0``, for the norms whose geometry is *absolute*
+(:attr:`gluon_ref.geometry.Geometry.absolute`: Frobenius, rms, l_inf, sign,
+max-entry, l1, ColNorm, RowNorm, inf->inf and their unscaled versions).  An
+absolute norm is monotone in ``|D|`` (Bauer, Stoer and Witzgall 1961), and so
+is its dual; with ``||E_e||_base = 1`` for every unit entry this gives
+``max_e |D_e| <= ||D||_base``.  With ``||.|| = c ||.||_base`` and ``q*_W`` the
+elementwise quadratic constant:
 
 * Hessian form: ``H_X D = W cosh(T) D`` with ``cosh <= 1 + |sinh|``:
   ``||H D||_* <= ||W D||_* + || |grad f| * D ||_* <= (q*_W + ||grad f||_* / c) ||D||``
-  using ``||G * D||_base* <= ||G||_base* ||D||_base`` (Hoelder per column /
-  row / entry), so ``(L0h, L1h) = (q*_W, 1/c)``.
+  using ``||G * D||_base* <= ||G||_base* max_e |D_e| <= ||G||_base* ||D||_base``
+  (``|G * D| <= max_e |D_e| |G|`` entrywise and the dual's monotonicity), so
+  ``(L0h, L1h) = (q*_W, 1/c)``.
 * radius form by (S) entrywise with ``u = max_e |D_e| <= r / c``:
   ``L0(R) = q*_W sinh(R/c)/(R/c)``, ``L1(R) = (e^{R/c} - 1)/R``; default ``R = c``.
 
@@ -82,6 +86,7 @@ import math
 
 import numpy as np
 
+from ..norms import NORM_CATALOGUE
 from .constants import LayerConstants
 from .protocol import DomainError
 from .quadratics import quadratic_constant
@@ -93,11 +98,7 @@ __all__ = [
     "ElementwiseCoshLayer",
     "glm_objective",
     "cosh_objective",
-    "ABSOLUTE_NORMS",
 ]
-
-ABSOLUTE_NORMS = ("frobenius", "rms", "linf", "max_entry", "sign", "l1",
-                  "colnorm", "colnorm_normalized", "l1_to_l2", "rownorm", "l2_to_linf")
 
 _SINH1 = math.sinh(1.0)
 _EM1 = math.e - 1.0
@@ -240,10 +241,11 @@ class ElementwiseCoshLayer(LayerTerm):
         center = np.asarray(center, dtype=np.float64)
         W = np.asarray(W, dtype=np.float64)
         super().__init__(center.shape, norm)
-        if self.norm_obj.name not in ABSOLUTE_NORMS:
+        if not self.norm_obj.geometry.absolute:
+            absolute = [n for n, e in NORM_CATALOGUE.items() if e.geometry.absolute]
             raise ValueError(
                 f"elementwise cosh constants are derived for absolute norms only "
-                f"({', '.join(ABSOLUTE_NORMS)}); got {norm!r} (use RidgeCoshLayer)"
+                f"({', '.join(absolute)}); got {norm!r} (use RidgeCoshLayer)"
             )
         if W.shape != center.shape or np.any(W <= 0) or not np.all(np.isfinite(W)):
             raise ValueError(f"W must be positive, finite, shape {center.shape}")
