@@ -84,8 +84,9 @@ class Norm:
     geometry:
         base geometry acting on the matrix view.
     factor:
-        ``c(shape)``; the LMO's scaling factor on the base direction is ``1/c``
-        (LMOS.md section 2c), see :meth:`lmo_scale`.
+        ``c(shape)`` for the stored orientation; :meth:`shape_factor` applies it
+        to an array's shape.  The LMO's factor on the base direction is ``1/c``
+        (LMOS.md section 2c), see :meth:`lmo_factor`.
     ndims:
         accepted array dimensionalities.
     transpose:
@@ -132,8 +133,13 @@ class Norm:
         amax = xp.max(xp.abs(a))
         return xp, a, amax
 
-    def scale(self, shape: Shape) -> float:
-        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base``."""
+    def shape_factor(self, shape: Shape) -> float:
+        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base`` for an array of this shape.
+
+        Named for what it depends on: ``scale`` elsewhere means a magnitude
+        (:meth:`~gluon_ref.objectives.Objective.sample_point`) or the input
+        normalisation of a Newton–Schulz schedule.
+        """
         t = tuple(int(d) for d in shape)
         if self.transpose:
             t = (t[1], t[0])
@@ -148,9 +154,9 @@ class Norm:
         """
         return self.geometry.transposed() if self.transpose else self.geometry
 
-    def lmo_scale(self, shape: Shape) -> float:
-        """Factor on the base direction: ``lmo(g) = -lmo_scale * s_base(g)`` (LMOS.md 2c)."""
-        return 1.0 / self.scale(shape)
+    def lmo_factor(self, shape: Shape) -> float:
+        """Factor on the base direction: ``lmo(g) = -lmo_factor * s_base(g)`` (LMOS.md 2c)."""
+        return 1.0 / self.shape_factor(shape)
 
     # -- the three maps ---------------------------------------------------------
     def _scaled_value(self, x, name, reduce, power):
@@ -158,7 +164,7 @@ class Norm:
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
+        return xp.astype(amax * reduce(xp, a / amax) * self.shape_factor(x.shape) ** power, x.dtype)
 
     def _scaled_direction(self, x, name, radius, pick, power):
         """``-radius * c^power * pick(mat(x)/amax)`` reshaped back, 0 at x = 0."""
@@ -166,7 +172,7 @@ class Norm:
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros_like(x)
-        out = (-radius * self.scale(x.shape) ** power) * pick(xp, a / amax)
+        out = (-radius * self.shape_factor(x.shape) ** power) * pick(xp, a / amax)
         return xp.astype(self._unview(xp, out, x.shape), x.dtype)
 
     def norm(self, x: Any):

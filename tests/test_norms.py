@@ -256,14 +256,14 @@ def test_structured_equivariance(xp, name, seed, m, n):
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), n=st.integers(1, 7),
        rank=st.integers(0, 7))
 def test_spectral_structure_and_rank_deficiency(xp, seed, m, n, rank):
-    """Nonzero singular values of the spectral LMO equal the scale factor; the LMO
+    """Nonzero singular values of the spectral LMO equal the LMO factor; the LMO
     vanishes on the null spaces; g^T lmo(g) is symmetric negative semidefinite (LMOS.md 6)."""
     rng = np.random.default_rng(seed)
     r = min(rank, m, n)
     g = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
     norm = get_norm("rms_to_rms")
     q = to_numpy(norm.lmo(xp.asarray(g)))
-    scale = norm.lmo_scale((m, n))
+    scale = norm.lmo_factor((m, n))
     s = np.linalg.svd(q, compute_uv=False)
     tol = 64 * max(m, n) * 2.2e-16
     assert np.sum(s > tol * scale) == r
@@ -313,12 +313,12 @@ def test_scaling_factors_match_lmos_table():
         "frobenius": 1.0, "linf": 1.0, "l1": 1.0, "nuclear": 1.0,
     }
     for name, want in expected.items():
-        assert get_norm(name).lmo_scale((m, n)) == pytest.approx(want, rel=1e-15), name
-    assert get_norm("muon_spectral").lmo_scale((n, m)) == 1.0
-    assert get_norm("rms").lmo_scale((16,)) == pytest.approx(4.0)
+        assert get_norm(name).lmo_factor((m, n)) == pytest.approx(want, rel=1e-15), name
+    assert get_norm("muon_spectral").lmo_factor((n, m)) == 1.0
+    assert get_norm("rms").lmo_factor((16,)) == pytest.approx(4.0)
     # SpectralConv: sqrt(c_out / c_in) / k^2 on polar(mat(S))
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
 
 
 def test_spectral_conv_is_reshaped_spectral():

@@ -208,7 +208,7 @@ def test_scaled_norm_rule_for_constants():
     H = random_psd(rng, 5)
     base = quadratic_constant("left", H, (5, 3), "spectral").value
     for name in ("rms_to_rms", "muon_spectral", "l2_to_rms"):
-        c = get_norm(name).scale((5, 3))
+        c = get_norm(name).shape_factor((5, 3))
         assert quadratic_constant("left", H, (5, 3), name).value == pytest.approx(base / c**2, rel=1e-14)
 
 
@@ -267,7 +267,7 @@ def test_cosh_without_radius_violates_assumption_1():
         c = obj.constants[k]
         D = power_direction(obj, X, k, rng)
         Y = dict(X)
-        r = 20 * c.radius
+        r = 20 * c.valid_within
         Y[k] = X[k] + r * D
         if not obj.in_domain(Y):
             continue
@@ -280,9 +280,9 @@ def test_gronwall_constants_are_valid_but_weaker_than_closed_forms():
     obj = cosh_objective(1)
     g = {}
     for k, c in obj.constants.items():
-        L0, L1 = gronwall_constants(*c.hessian, c.radius)
+        L0, L1 = gronwall_constants(*c.hessian, c.valid_within)
         assert L0 >= c.L0 * (1 - 1e-14) and L1 >= c.L1 * (1 - 1e-14)
-        g[k] = type(c)(L0, L1, c.radius)
+        g[k] = type(c)(L0, L1, c.valid_within)
     res = attack(obj, np.random.default_rng(9), g, scales=(0.01, 3.0), steps=(1e-3, 1.0, 3.0),
                  power=True)
     assert not res.violations("smooth") and not res.violations("descent")

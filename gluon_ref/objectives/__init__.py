@@ -4,7 +4,7 @@ A layered point is a ``dict`` name -> array (THEORY.md section 1).  Every
 objective follows the protocol of :class:`.protocol.Objective` (module docstring of
 :mod:`.protocol`): ``layers``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
 ``constants`` (Assumption 1, THEORY.md section 4, with derivations in the
-docstrings), ``separable``, ``lower_bound``/``optimum``, ``init`` and
+docstrings), ``separable``, ``lower_bound``/``optimum``, ``initial_point`` and
 ``sample_point``.
 
 Families:
@@ -28,7 +28,7 @@ to a point's namespace, cached).
 
 from .comparisons import norm_comparisons
 from .constants import LayerConstants, LocalConstants, gronwall_constants
-from .protocol import DomainError, LayerSpec, Objective, layer_dual_norms, to_namespace
+from .protocol import DomainError, Block, Objective, layer_dual_norms, to_namespace
 from .digits import DigitsMLP
 from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
 from .oracles import MinibatchOracle, NoiseOracle, minibatch_variance, per_sample_gradients
@@ -38,7 +38,7 @@ from .separable import LayerTerm, SeparableObjective
 from .smooth import ElementwiseCoshLayer, GLMLayer, RidgeCoshLayer, cosh_objective, glm_objective
 
 __all__ = [
-    "LayerSpec", "LayerConstants", "LocalConstants", "Objective", "DomainError", "gronwall_constants",
+    "Block", "LayerConstants", "LocalConstants", "Objective", "DomainError", "gronwall_constants",
     "layer_dual_norms", "norm_comparisons", "to_namespace",
     "LayerTerm", "SeparableObjective",
     "QuadraticLayer", "LeastSquaresLayer", "quadratic_constant", "sdp_maxqp_bound",

@@ -23,7 +23,7 @@ and the descent inequality of Lemma D (section 5)
 
 are evaluated; ``ratio = lhs/rhs`` is the measured tightness (<= 1 when the
 constant is valid; a negative control halving the constants is caught when
-some ratio exceeds 1/2).  Constants with a finite ``radius`` are only
+some ratio exceeds 1/2).  Constants with a finite ``valid_within`` are only
 attacked with steps inside it.
 
 Rounding allowance: both sides come from gradient/value evaluations whose
@@ -98,7 +98,7 @@ def _consts(constants) -> dict[str, tuple[float, float, float]]:
     out = {}
     for k, c in constants.items():
         if isinstance(c, LayerConstants):
-            out[k] = (c.L0, c.L1, c.radius)
+            out[k] = (c.L0, c.L1, c.valid_within)
         elif isinstance(c, (int, float, np.floating)):
             out[k] = (float(c), 0.0, math.inf)
         else:
@@ -110,14 +110,14 @@ def _consts(constants) -> dict[str, tuple[float, float, float]]:
 def lmo_step(obj: Objective, X, G, radii: Mapping[str, float]) -> dict[str, Any]:
     """``Y_i = X_i + t_i lmo_i(G_i)`` (THEORY.md section 2; ``t_i = 0`` leaves layer i)."""
     out = {}
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         t = float(radii.get(k, 0.0))
-        out[k] = X[k] + spec.norm_obj.lmo(G[k], radius=t) if t > 0 else X[k]
+        out[k] = X[k] + block.norm_obj.lmo(G[k], radius=t) if t > 0 else X[k]
     return out
 
 
-def _unit(spec, D):
-    n = float(spec.norm_obj.norm(D))
+def _unit(block, D):
+    n = float(block.norm_obj.norm(D))
     return D / n if n > 0 else D
 
 
@@ -129,11 +129,11 @@ def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
     a PSD block the objective ``<D, H D>`` is non-decreasing along the
     iteration (convexity: ``q(D') >= q(D) + 2 <H D, D' - D> >= q(D)``).
     """
-    spec = obj.layers[layer]
+    block = obj.layers[layer]
     xp = namespace(*X.values())
     some = X[layer]
     zeros = {k: xp.zeros_like(v) for k, v in X.items()}
-    D = _unit(spec, xp.asarray(rng.standard_normal(spec.shape), dtype=some.dtype))
+    D = _unit(block, xp.asarray(rng.standard_normal(block.shape), dtype=some.dtype))
     best, best_q = D, -math.inf
     for _ in range(iters):
         V = dict(zeros)
@@ -144,7 +144,7 @@ def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
             best, best_q = D, q
         if not bool(xp.any(HD != 0)):
             break
-        D = -spec.norm_obj.lmo(HD)
+        D = -block.norm_obj.lmo(HD)
     return best
 
 
@@ -231,17 +231,17 @@ def descent_record(obj: Objective, X, Y, constants, label: str, GX=None,
     fY = obj.value(Y)
     xp = namespace(*X.values())
     lin, lin_abs, rhs, steps = 0.0, 0.0, 0.0, []
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         D = Y[k] - X[k]
         L0, L1, R = cs[k]
-        r = float(spec.norm_obj.norm(D))
+        r = float(block.norm_obj.norm(D))
         if r > R * (1 + 1e-12):
             return None
         steps.append(r)
         t = float(xp.sum(GX[k] * D))
         lin += t
         lin_abs += abs(t)
-        rhs += (L0 + L1 * float(spec.norm_obj.dual_norm(GX[k]))) / 2 * r * r
+        rhs += (L0 + L1 * float(block.norm_obj.dual_norm(GX[k]))) / 2 * r * r
     lhs = fY - fX - lin
     tol = rounding_rtol(obj, X) * (abs(fX) + abs(fY) + lin_abs)
     return Record(label, "*", lhs, rhs, tol, max(steps))
@@ -254,12 +254,12 @@ def segment_records(obj: Objective, X, Y, local: LocalConstants, label: str, GX=
     rtol = rounding_rtol(obj, X)
     steps = {k: float(s.norm_obj.norm(Y[k] - X[k])) for k, s in obj.layers.items()}
     for k, r in steps.items():
-        if r > float(local.radii[k]) * (1 + 1e-12):
-            raise ValueError(f"layer {k!r}: step {r:.4g} leaves the box radius {local.radii[k]:.4g}")
+        if r > float(local.box_radius[k]) * (1 + 1e-12):
+            raise ValueError(f"layer {k!r}: step {r:.4g} leaves the box radius {local.box_radius[k]:.4g}")
     bound = local.gradient_bound(steps)
     out = []
-    for k, spec in obj.layers.items():
-        n = spec.norm_obj
+    for k, block in obj.layers.items():
+        n = block.norm_obj
         lhs = float(n.dual_norm(GX[k] - GY[k]))
         gx, gy = float(n.dual_norm(GX[k])), float(n.dual_norm(GY[k]))
         out.append(Record(label, k, lhs, bound[k], rtol * (gx + gy + bound[k]), steps[k]))
@@ -269,11 +269,11 @@ def segment_records(obj: Objective, X, Y, local: LocalConstants, label: str, GX=
 def _random_step(obj: Objective, X, rng, lengths: Mapping[str, float]):
     xp = namespace(*X.values())
     out = {}
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         t = float(lengths.get(k, 0.0))
         if t > 0:
-            D = xp.asarray(rng.standard_normal(spec.shape), dtype=X[k].dtype)
-            out[k] = X[k] + t * _unit(spec, D)
+            D = xp.asarray(rng.standard_normal(block.shape), dtype=X[k].dtype)
+            out[k] = X[k] + t * _unit(block, D)
         else:
             out[k] = X[k]
     return out
@@ -291,19 +291,19 @@ def _anchors(obj: Objective, rng, scales, xp, dtype) -> Iterator[tuple[str, dict
 
 
 def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3, 1.0, 3.0),
-                 steps=(1e-4, 1e-2, 0.3, 1.0, 3.0), radius: Mapping[str, float] | None = None,
+                 steps=(1e-4, 1e-2, 0.3, 1.0, 3.0), valid_within: Mapping[str, float] | None = None,
                  power: bool = True, trajectory_steps: int = 8, xp=np, dtype=None,
                  one_layer: bool = False) -> Iterator[tuple[str, dict, dict]]:
     """Yield ``(label, X, Y)`` pairs from the strategies of the module docstring.
 
-    ``radius`` caps the step length per layer (constants with a finite region);
+    ``valid_within`` caps the step length per layer (constants with a finite region);
     ``one_layer=True`` adds pairs that move a single layer (segment form for
     non-separable objectives).  Points outside the objective's domain are skipped.
     """
     names = list(obj.layers)
-    cap = {k: (math.inf if radius is None else float(radius[k])) for k in names}
+    cap = {k: (math.inf if valid_within is None else float(valid_within[k])) for k in names}
 
-    def lens(t):  # step length per layer, capped by the constants' radius
+    def lens(t):  # step length per layer, capped by the constants' valid_within
         return {k: min(t, cap[k]) for k in names}
 
     for alabel, X in _anchors(obj, rng, scales, xp, dtype):
@@ -337,7 +337,7 @@ def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3,
                             if _ok(obj, Yk):
                                 yield f"power[{k}] {alabel} t={t:g}", X, Yk
     # deterministic Gluon trajectory with a fixed radius
-    X = obj.init(rng, xp, dtype)
+    X = obj.initial_point(rng, xp, dtype)
     t = min(0.1, min(cap.values()))
     for i in range(trajectory_steps):
         if not _ok(obj, X):
@@ -396,7 +396,7 @@ def attack(obj: Objective, rng: np.random.Generator, constants=None, **kwargs) -
     if constants is None:
         raise ValueError(f"{obj.name}: no constants to attack (non-separable: use local constants)")
     cs = _consts(constants)
-    kwargs.setdefault("radius", {k: v[2] for k, v in cs.items()})
+    kwargs.setdefault("valid_within", {k: v[2] for k, v in cs.items()})
     smooth, desc = [], []
     cache_key, cache = None, None
     for label, X, Y in attack_pairs(obj, rng, **kwargs):

@@ -23,7 +23,7 @@ def norm_comparison(norm: str | Norm, shape: tuple[int, ...]) -> Comparison:
     n_obj = get_norm(norm)
     shape = tuple(int(d) for d in shape)
     m, n = _matrix_shape(shape)
-    return n_obj.matrix_geometry().comparison(m, n).scaled(n_obj.scale(shape))
+    return n_obj.matrix_geometry().comparison(m, n).scaled(n_obj.shape_factor(shape))
 
 
 def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, float]:

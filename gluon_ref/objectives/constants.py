@@ -4,7 +4,7 @@
 4) that a separable objective proves for one layer; :class:`LocalConstants`
 holds the block Lipschitz bounds a non-separable objective proves on a box
 around an anchor; :func:`gronwall_constants` turns Hessian-form constants into
-radius-restricted ones.
+constants restricted to steps of bounded length (``valid_within``).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ class LayerConstants:
     """Constants of Assumption 1 for one layer, with the region where they are proved.
 
     ``||grad_i f(X) - grad_i f(Y)||_(i)* <= (L0 + L1 ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)``
-    for all ``X, Y`` with ``||X_i - Y_i||_(i) <= radius`` (``radius = inf``:
+    for all ``X, Y`` with ``||X_i - Y_i||_(i) <= valid_within`` (``valid_within = inf``:
     Assumption 1 exactly as in THEORY.md section 4).  Lemma D (section 5)
-    then holds for every step whose blocks have length ``<= radius``.
+    then holds for every step whose blocks have length ``<= valid_within``.
 
     ``hessian`` holds the constants of the local (Hessian) form
     ``||H_ii(Z)[D]||_* <= (L0h + L1h ||grad_i f(Z)||_*) ||D||`` for all ``Z``
-    when it differs from ``(L0, L1)``; the radius form follows from it by
+    when it differs from ``(L0, L1)``; the restricted form follows from it by
     Gronwall's inequality (see :func:`gronwall_constants`).
 
     ``tightness`` is a proved lower bound on ``best constant / claimed``
@@ -39,7 +39,7 @@ class LayerConstants:
 
     L0: float
     L1: float = 0.0
-    radius: float = math.inf
+    valid_within: float = math.inf
     hessian: tuple[float, float] | None = None
     tightness: float = 1.0
     note: str = ""
@@ -49,12 +49,12 @@ class LayerConstants:
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise ValueError(f"constant {name} must be finite and >= 0, got {v}")
-        if not (self.radius > 0):
-            raise ValueError(f"radius must be > 0, got {self.radius}")
+        if not (self.valid_within > 0):
+            raise ValueError(f"valid_within must be > 0, got {self.valid_within}")
 
 
-def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, float]:
-    """Radius-restricted Assumption 1 constants from the Hessian form.
+def gronwall_constants(L0h: float, L1h: float, valid_within: float) -> tuple[float, float]:
+    """Assumption 1 constants for steps of length ``<= valid_within``, from the Hessian form.
 
     If ``||H(Z)[D]||_* <= (L0h + L1h ||grad f(Z)||_*) ||D||`` for all ``Z``,
     then along ``Z_t = X + t D/||D||``, ``u(t) = ||grad f(Z_t)||_*`` satisfies
@@ -64,15 +64,15 @@ def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, fl
                                     =  (L0h + L1h g) k(r) r,   k(r) = (e^{L1h r}-1)/(L1h r)
 
     with ``r = ||Y - X||`` (Zhang et al., arXiv 1905.11881, Lemma A.2; Chen et
-    al., arXiv 2303.02854).  ``k`` increases, so for ``r <= radius`` the pair
-    ``(k(radius) L0h, k(radius) L1h)`` is valid.  Generic fallback; the
+    al., arXiv 2303.02854).  ``k`` increases, so for ``r <= valid_within`` the pair
+    ``(k(valid_within) L0h, k(valid_within) L1h)`` is valid.  Generic fallback; the
     objectives here use sharper closed forms where they have them.
     """
-    if L1h == 0 or radius == 0:
+    if L1h == 0 or valid_within == 0:
         return L0h, L1h
-    if not math.isfinite(radius):
-        raise ValueError("the Gronwall constants need a finite radius when L1 > 0")
-    u = L1h * radius
+    if not math.isfinite(valid_within):
+        raise ValueError("the Gronwall constants need a finite valid_within when L1 > 0")
+    u = L1h * valid_within
     k = math.expm1(u) / u
     return L0h * k, L1h * k
 
@@ -81,7 +81,7 @@ def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, fl
 class LocalConstants:
     """Block Lipschitz bounds of the gradient on a box around an anchor.
 
-    For every ``Y`` with ``||Y_j - X_j||_(j) <= radii[j]`` for all ``j``:
+    For every ``Y`` with ``||Y_j - X_j||_(j) <= box_radius[j]`` for all ``j``:
 
         ||grad_i f(Y) - grad_i f(X)||_(i)* <= sum_j h[i, j] ||Y_j - X_j||_(j)     (*)
 
@@ -103,7 +103,7 @@ class LocalConstants:
 
     names: tuple[str, ...]
     h: np.ndarray
-    radii: Mapping[str, float]
+    box_radius: Mapping[str, float]
     note: str = ""
 
     def descent(self) -> dict[str, float]:

@@ -9,7 +9,7 @@ moved to that namespace and dtype on first use (cached).
 
 Protocol (:class:`Objective`)
 -----------------------------
-``layers``            ``dict[name, LayerSpec(shape, norm)]``: the block shapes
+``layers``            ``dict[name, Block(shape, norm)]``: the block shapes
                       and the catalogue norm (:func:`gluon_ref.norms.get_norm`)
                       each block is posed in.
 ``value(X)``          ``f(X)`` as a Python float.
@@ -32,7 +32,7 @@ Protocol (:class:`Objective`)
 ``lower_bound``       a proved lower bound of ``inf f`` (or ``None``).
 ``optimum``           ``inf f`` when known in closed form (or ``None``).
 ``n_samples``         number of samples of a finite-sum objective, else ``None``.
-``init(rng)``         a reproducible starting point (NumPy float64 by default).
+``initial_point(rng)`` a reproducible starting point (NumPy float64 by default).
 ``sample_point(rng, scale)``
                       a random point for tests, ``scale`` sets its magnitude.
 
@@ -61,7 +61,7 @@ from .datacache import DataCache
 
 __all__ = [
     "DomainError",
-    "LayerSpec",
+    "Block",
     "Objective",
     "to_namespace",
     "layer_dual_norms",
@@ -71,7 +71,7 @@ Point = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class LayerSpec:
+class Block:
     """Shape of one block and the catalogue norm it is posed in."""
 
     shape: tuple[int, ...]
@@ -107,7 +107,7 @@ def to_namespace(X: Point, xp, dtype=None) -> dict[str, Any]:
 
 def layer_dual_norms(obj: "Objective", G: Point) -> dict[str, float]:
     """``{name: ||G_i||_(i)*}`` as Python floats."""
-    return {k: float(spec.norm_obj.dual_norm(G[k])) for k, spec in obj.layers.items()}
+    return {k: float(block.norm_obj.dual_norm(G[k])) for k, block in obj.layers.items()}
 
 
 class DomainError(ValueError):
@@ -130,23 +130,23 @@ class Objective(DataCache):
     source: str = ""
 
     def __init__(self):
-        self._layers: dict[str, LayerSpec] = {}
+        self._layers: dict[str, Block] = {}
         self._cache: dict[tuple, Any] = {}
 
     # -- structure -------------------------------------------------------------
-    def _set_layers(self, layers: Mapping[str, LayerSpec]) -> None:
+    def _set_layers(self, layers: Mapping[str, Block]) -> None:
         if not layers:
             raise ValueError("an objective needs at least one layer")
-        for k, spec in layers.items():
+        for k, block in layers.items():
             if not isinstance(k, str) or not k:
                 raise TypeError(f"layer names must be non-empty strings, got {k!r}")
-            if not isinstance(spec, LayerSpec):
-                raise TypeError(f"layer {k!r}: expected a LayerSpec, got {type(spec).__name__}")
+            if not isinstance(block, Block):
+                raise TypeError(f"layer {k!r}: expected a Block, got {type(block).__name__}")
         self._layers = dict(layers)
 
     @property
-    def layers(self) -> dict[str, LayerSpec]:
-        """``{name: LayerSpec(shape, norm)}`` in layer order."""
+    def layers(self) -> dict[str, Block]:
+        """``{name: Block(shape, norm)}`` in layer order."""
         return dict(self._layers)
 
     @property
@@ -154,10 +154,10 @@ class Objective(DataCache):
         """Proved Assumption 1 constants per layer, or ``None`` (non-separable)."""
         return None
 
-    def local_constants(self, X: Point, radii: Mapping[str, float]) -> LocalConstants:
-        """Block bounds ``h`` valid on the box ``||Y_j - X_j|| <= radii[j]`` (see LocalConstants).
+    def local_constants(self, X: Point, box_radius: Mapping[str, float]) -> LocalConstants:
+        """Block bounds ``h`` valid on the box ``||Y_j - X_j|| <= box_radius[j]`` (see LocalConstants).
 
-        Separable objectives with radius-free constants derive it from the
+        Separable objectives with constants valid for all steps derive it from the
         Hessian-form constants: ``h_ii = L0h + L1h * sup_box ||grad_i f||_*``
         is not available in closed form in general, so the base class only
         handles ``L1 = 0``; subclasses override.
@@ -166,20 +166,20 @@ class Objective(DataCache):
         if consts is None:
             raise NotImplementedError(f"{self.name}: no local constants derived")
         names = tuple(self._layers)
-        self._check_radii(radii)
+        self._check_box_radius(box_radius)
         if any(c.L1 != 0 for c in consts.values()):
             raise NotImplementedError(f"{self.name}: local constants need L1 = 0")
         h = np.diag([consts[n].L0 for n in names])
-        return LocalConstants(names, h, dict(radii), "separable: h = diag(L0)")
+        return LocalConstants(names, h, dict(box_radius), "separable: h = diag(L0)")
 
-    def _check_radii(self, radii: Mapping[str, float]) -> None:
-        missing = set(self._layers) - set(radii)
-        extra = set(radii) - set(self._layers)
+    def _check_box_radius(self, box_radius: Mapping[str, float]) -> None:
+        missing = set(self._layers) - set(box_radius)
+        extra = set(box_radius) - set(self._layers)
         if missing or extra:
-            raise ValueError(f"radii: missing layers {sorted(missing)}, unexpected {sorted(extra)}")
-        for k, r in radii.items():
+            raise ValueError(f"box_radius: missing layers {sorted(missing)}, unexpected {sorted(extra)}")
+        for k, r in box_radius.items():
             if not (math.isfinite(float(r)) and float(r) >= 0):
-                raise ValueError(f"radius of layer {k!r} must be finite and >= 0, got {r}")
+                raise ValueError(f"box_radius of layer {k!r} must be finite and >= 0, got {r}")
 
     # -- validation ---------------------------------------------------------------
     def check_point(self, X: Point, what: str = "X") -> tuple[Any, dict[str, Any]]:
@@ -202,13 +202,13 @@ class Objective(DataCache):
                 f"unexpected layers {extra}; expected {list(self._layers)}"
             )
         out = {}
-        for k, spec in self._layers.items():
+        for k, block in self._layers.items():
             a = X[k]
             check_float_array(a, f"{what}[{k!r}]")
-            if tuple(a.shape) != spec.shape:
+            if tuple(a.shape) != block.shape:
                 raise ValueError(
                     f"{what}[{k!r}] has shape {tuple(a.shape)}; objective {self.name!r} "
-                    f"expects shape {spec.shape} for layer {k!r}"
+                    f"expects shape {block.shape} for layer {k!r}"
                 )
             check_finite(a, f"{what}[{k!r}]")
             out[k] = a
@@ -319,12 +319,12 @@ class Objective(DataCache):
         """Random point: each block ``scale * N(0, 1) / sqrt(fan_in)`` entries (PyTorch-like)."""
         _check_rng(rng)
         out = {}
-        for k, spec in self._layers.items():
-            fan_in = _matrix_shape(spec.shape)[1] if len(spec.shape) > 1 else spec.shape[0]
-            out[k] = scale * rng.standard_normal(spec.shape) / math.sqrt(fan_in)
+        for k, block in self._layers.items():
+            fan_in = _matrix_shape(block.shape)[1] if len(block.shape) > 1 else block.shape[0]
+            out[k] = scale * rng.standard_normal(block.shape) / math.sqrt(fan_in)
         return to_namespace(out, xp, dtype)
 
-    def init(self, rng: np.random.Generator | int = 0, xp=np, dtype=None) -> dict[str, Any]:
+    def initial_point(self, rng: np.random.Generator | int = 0, xp=np, dtype=None) -> dict[str, Any]:
         """Reproducible starting point (default: :meth:`sample_point` with scale 1)."""
         rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
         return self.sample_point(rng, 1.0, xp, dtype)

@@ -62,7 +62,7 @@ def quadratic_constant(kind: str, M: np.ndarray, shape, norm) -> QuadConstant:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     n_obj = get_norm(norm)
     shape = tuple(int(s) for s in shape)
-    c = n_obj.scale(shape)
+    c = n_obj.shape_factor(shape)
     m, n = _matrix_shape(shape)
     M = np.asarray(M, dtype=np.float64)
     if kind in ("left", "right"):
@@ -87,7 +87,7 @@ class QuadraticLayer(LayerTerm):
 
     ``grad f = A(X - C)``; ``H V = A(V)``; minimiser ``C``, optimum ``f0``.
     Constants: ``(L0, L1) = (q*, 0)`` of :func:`quadratic_constant` (module
-    docstring), valid for all ``X, Y`` (radius infinite), tightness as tabulated.
+    docstring), valid for all ``X, Y`` (``valid_within`` infinite), tightness as tabulated.
     """
 
     kind = "quadratic"

@@ -21,7 +21,7 @@ import numpy as np
 from ..norms import get_norm
 from .constants import LayerConstants
 from .datacache import DataCache
-from .protocol import LayerSpec, Objective, to_namespace
+from .protocol import Block, Objective, to_namespace
 
 __all__ = ["LayerTerm", "SeparableObjective"]
 
@@ -42,8 +42,8 @@ class LayerTerm(DataCache):
     _cache_limit = 64
 
     def __init__(self, shape, norm: str):
-        self.spec = LayerSpec(tuple(shape), norm)
-        self.shape = self.spec.shape
+        self.block = Block(tuple(shape), norm)
+        self.shape = self.block.shape
         self.norm = norm
         self.norm_obj = get_norm(norm)
         self._cache: dict[tuple, Any] = {}
@@ -91,7 +91,7 @@ class SeparableObjective(Objective):
         self.terms = dict(terms)
         self.name = name
         self.source = source
-        self._set_layers({k: t.spec for k, t in self.terms.items()})
+        self._set_layers({k: t.block for k, t in self.terms.items()})
         counts = {t.n_samples for t in self.terms.values() if t.n_samples is not None}
         if len(counts) > 1:
             raise ValueError(

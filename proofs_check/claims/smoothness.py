@@ -168,7 +168,7 @@ def _noise(ctx: CheckContext, wrong: float = 1.0) -> list[Instance]:
     key = ("noise", ctx.seed, ctx.full)
     if key not in _CACHE:
         obj = _noise_objective(ctx.seed)
-        X = obj.init(ctx.rng("noise-x"))
+        X = obj.initial_point(ctx.rng("noise-x"))
         g = obj.grad(X)
         n = 3000 if ctx.full else 500
         meas = {}
