@@ -17,8 +17,10 @@ Families:
 * :mod:`.nonseparable` -- matrix factorization, deep linear networks, a tanh
   teacher-student MLP, with local (box) constants;
 * :mod:`.digits` -- a tanh MLP with softmax cross-entropy on sklearn's digits;
-* :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2);
-* :mod:`.attack` -- searches that try to break claimed constants.
+* :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2).
+
+The search that tries to break the claimed constants is part of the
+verification layer (:mod:`proofs_check.attack`), not of the library.
 
 Supporting modules, one job each: :mod:`.protocol` (the protocol and the
 validation of points), :mod:`.constants` (records of proved constants),
