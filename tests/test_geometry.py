@@ -2,7 +2,7 @@
 
 For every catalogue norm (and transposed entries) on several shapes:
 
-* the four comparison constants of :func:`gluon_ref.objectives.comparisons.norm_comparison`
+* the four comparison constants of :func:`gluon_ref.objectives.norm_comparison`
   (``||D||_F <= kappa ||D||``, ``||D|| <= a ||D||_F``, ``||D||_2 <= nu ||D||``,
   ``||D|| <= b ||D||_nuc``) hold on random and structured inputs and are attained:
   an ascent written here (linearise the convex objective, maximise over the ball with
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import zlib
 
 import numpy as np
 import pytest
 
 from gluon_ref.norms import NORM_CATALOGUE, available_norms, get_norm
-from gluon_ref.objectives import quadratic_constant
-from gluon_ref.objectives.comparisons import norm_comparison, norm_comparisons
+from gluon_ref.objectives import norm_comparison, norm_comparisons, quadratic_constant
 from gluon_ref.objectives.quadratics import random_psd
 
 EPS = np.finfo(np.float64).eps
@@ -75,7 +75,7 @@ def _rtol(shape):
     return 64 * math.prod(shape) * EPS
 
 
-def _ascents(norm, shape, rng, starts=8, iters=6):
+def _ascents(norm, shape, rng, starts=4, iters=4):
     """Best ratios found for the four constants by monotone ascent from random and structured
     starts (each step maximises the linearisation of a convex function over a unit ball)."""
     m = shape[0]
@@ -110,7 +110,7 @@ def _ascents(norm, shape, rng, starts=8, iters=6):
 
 def _random_inputs(shape, rng, k=40):
     out = [rng.standard_normal(shape) for _ in range(k)]
-    out += [rng.standard_normal(shape) * (rng.random(shape) < 0.3) + 0 for _ in range(k // 4)]
+    out += [rng.standard_normal(shape) * (rng.random(shape) < 0.3) for _ in range(k // 4)]
     out += [rng.choice([-1.0, 1.0], size=shape) for _ in range(k // 4)]
     if len(shape) > 1:
         m, n = shape[0], math.prod(shape) // shape[0]
@@ -127,7 +127,7 @@ def test_comparison_constants_valid_and_attained(name, shape, transpose):
     c = norm_comparison(norm, shape)
     claimed = np.array([c.fro_over_norm, c.norm_over_fro, c.spectral_over_norm, c.norm_over_nuclear])
     assert norm_comparisons(norm, shape) == (c.fro_over_norm, c.spectral_over_norm)
-    rng = np.random.default_rng(abs(hash((name, shape, transpose))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((name, shape, transpose)).encode()))
     tol = _rtol(shape)
     for D in _random_inputs(shape, rng):
         N = float(norm.norm(D))

@@ -28,9 +28,9 @@ validation of points), :mod:`.constants` (records of proved constants),
 to a point's namespace, cached).
 """
 
-from .comparisons import norm_comparisons
+from .comparisons import norm_comparison, norm_comparisons
 from .constants import LayerConstants, LocalConstants, gronwall_constants
-from .protocol import DomainError, Block, Objective, layer_dual_norms, to_namespace
+from .protocol import Block, DomainError, Objective, layer_dual_norms, to_namespace
 from .digits import DigitsMLP
 from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
 from .oracles import MinibatchOracle, NoiseOracle, minibatch_variance, per_sample_gradients
@@ -41,7 +41,7 @@ from .smooth import ElementwiseCoshLayer, GLMLayer, RidgeCoshLayer, cosh_objecti
 
 __all__ = [
     "Block", "LayerConstants", "LocalConstants", "Objective", "DomainError", "gronwall_constants",
-    "layer_dual_norms", "norm_comparisons", "to_namespace",
+    "layer_dual_norms", "norm_comparison", "norm_comparisons", "to_namespace",
     "LayerTerm", "SeparableObjective",
     "QuadraticLayer", "LeastSquaresLayer", "quadratic_constant", "sdp_maxqp_bound",
     "separable_quadratic", "quadratic_zoo", "least_squares_objective",
