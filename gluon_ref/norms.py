@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from .backend import cast_checked, check_finite, check_float_array, check_ndim
@@ -85,8 +85,9 @@ class Norm:
     geometry:
         base geometry acting on the matrix view.
     factor:
-        ``c(shape)``; the LMO's scaling factor on the base direction is ``1/c``
-        (LMOS.md section 2c), see :meth:`lmo_scale`.
+        ``c(shape)`` for the stored orientation; :meth:`shape_factor` applies it
+        to an array's shape.  The LMO's factor on the base direction is ``1/c``
+        (LMOS.md section 2c), see :meth:`lmo_factor`.
     ndims:
         accepted array dimensionalities.
     transpose:
@@ -104,7 +105,6 @@ class Norm:
     formula: str
     source: str
     transpose: bool = False
-    family: str = field(default="", compare=False)
 
     # -- layout ---------------------------------------------------------------
     def _view(self, xp, x):
@@ -134,16 +134,30 @@ class Norm:
         amax = xp.max(xp.abs(a))
         return xp, a, amax
 
-    def scale(self, shape: Shape) -> float:
-        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base``."""
+    def shape_factor(self, shape: Shape) -> float:
+        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base`` for an array of this shape.
+
+        Named for what it depends on: ``scale`` elsewhere means a magnitude
+        (:meth:`~gluon_ref.objectives.Objective.sample_point`) or the input
+        normalisation of a Newton–Schulz schedule.
+        """
         t = tuple(int(d) for d in shape)
         if self.transpose:
             t = (t[1], t[0])
         return float(self.factor(t))
 
-    def lmo_scale(self, shape: Shape) -> float:
-        """Factor on the base direction: ``lmo(g) = -lmo_scale * s_base(g)`` (LMOS.md 2c)."""
-        return 1.0 / self.scale(shape)
+    def matrix_geometry(self) -> Geometry:
+        """The geometry of ``||x|| / c`` on the matrix view ``mat(x)`` of an array ``x``.
+
+        ``geometry`` itself, or its transpose for a transposed entry (the norm is then
+        applied to ``mat(x)^T``); with ``(m, n) = mat(x).shape`` it gives the
+        comparison and quadratic constants of :mod:`gluon_ref.objectives`.
+        """
+        return self.geometry.transposed() if self.transpose else self.geometry
+
+    def lmo_factor(self, shape: Shape) -> float:
+        """Factor on the base direction: ``lmo(g) = -lmo_factor * s_base(g)`` (LMOS.md 2c)."""
+        return 1.0 / self.shape_factor(shape)
 
     # -- the three maps ---------------------------------------------------------
     def _scaled_value(self, x, name, reduce, power, what):
@@ -151,7 +165,7 @@ class Norm:
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        return cast_checked(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype,
+        return cast_checked(amax * reduce(xp, a / amax) * self.shape_factor(x.shape) ** power, x.dtype,
                             f"the {what} of a {x.dtype} array of shape {tuple(x.shape)} ({self.name})")
 
     def _scaled_direction(self, x, name, radius, pick, power):
@@ -160,7 +174,7 @@ class Norm:
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros_like(x)
-        out = (-radius * self.scale(x.shape) ** power) * pick(xp, a / amax)
+        out = (-radius * self.shape_factor(x.shape) ** power) * pick(xp, a / amax)
         return xp.astype(self._unview(xp, out, x.shape), x.dtype)
 
     def norm(self, x: Any):
@@ -203,15 +217,15 @@ class Norm:
 
     # -- variants ---------------------------------------------------------------
     def with_orthogonalizer(self, orthogonalizer: Callable[[Any], Any] | str) -> "Norm":
-        """Same norm with a different polar-factor routine in its LMO (spectral family only).
+        """Same norm with a different polar-factor routine in its LMO (``geometry.orthogonalizable``).
 
         ``orthogonalizer`` is a callable ``G -> approx U_r V_r^T`` or a name known
         to :func:`gluon_ref.polar.get_orthogonalizer`.  Norm values stay exact.
         """
-        if not isinstance(self.geometry, Spectral):
+        if not self.geometry.orthogonalizable:
             raise ValueError(
-                f"norm {self.name!r} has no spectral LMO; orthogonalizers apply to "
-                f"{', '.join(n for n, e in NORM_CATALOGUE.items() if isinstance(e.geometry, Spectral))}"
+                f"norm {self.name!r} has no spectral LMO (a polar factor); orthogonalizers apply to "
+                f"{', '.join(n for n, e in NORM_CATALOGUE.items() if e.geometry.orthogonalizable)}"
             )
         if isinstance(orthogonalizer, str):
             from .polar import get_orthogonalizer
@@ -219,7 +233,7 @@ class Norm:
             orthogonalizer = get_orthogonalizer(orthogonalizer)
         if not callable(orthogonalizer):
             raise TypeError(f"orthogonalizer must be callable or a name, got {orthogonalizer!r}")
-        return replace(self, geometry=Spectral(orthogonalizer=orthogonalizer))
+        return replace(self, geometry=self.geometry.with_orthogonalizer(orthogonalizer))
 
     def transposed(self) -> "Norm":
         """Same norm applied to ``x^T`` (embeddings stored as (V, d)); 2-D only."""
@@ -270,61 +284,61 @@ def _conv_factor(shape):
 _ENTRIES = [
     Norm("frobenius", Euclidean(), lambda s: 1.0, _ANY,
          "||A||_F (entrywise l2); dual ||S||_F; lmo -S/||S||_F",
-         "LMOS.md 2a; layer-wise normalized GD", family="euclidean"),
+         "LMOS.md 2a; layer-wise normalized GD"),
     Norm("rms", Euclidean(), lambda s: 1.0 / math.sqrt(_size(s)), (1,),
          "||a||_2/sqrt(d) (BiasRMS); dual sqrt(d)||s||_2; lmo -sqrt(d) s/||s||_2",
-         f"LMOS.md 2a; {_SCION} BiasRMS", family="euclidean"),
+         f"LMOS.md 2a; {_SCION} BiasRMS"),
     Norm("linf", EntryMax(), lambda s: 1.0, _ANY,
          "max|a_i| (entrywise); dual sum|s_i|; lmo -sign(s)",
-         f"LMOS.md 2a; signGD, {_ANTHOLOGY}", family="sign"),
+         f"LMOS.md 2a; signGD, {_ANTHOLOGY}"),
     Norm("l1", DualOf(EntryMax()), lambda s: 1.0, _ANY,
          "sum|a_i|; dual max|s_i|; lmo -sign(s_i*) e_i* (first argmax)",
-         "LMOS.md 2a", family="sign"),
+         "LMOS.md 2a"),
     Norm("spectral", Spectral(), lambda s: 1.0, (2,),
          "sigma_max(A) (2->2); dual nuclear; lmo -U_r V_r^T",
-         "LMOS.md 2b; Muon (idealised)", family="spectral"),
+         "LMOS.md 2b; Muon (idealised)"),
     Norm("rms_to_rms", Spectral(), lambda s: math.sqrt(_n(s) / _m(s)), (2,),
          "sqrt(n/m) sigma_max(A); dual sqrt(m/n) sum sigma; lmo -sqrt(m/n) U_r V_r^T",
-         f"LMOS.md 2b; {_SCION} Spectral; Gluon arXiv 2505.13416", family="spectral"),
+         f"LMOS.md 2b; {_SCION} Spectral; Gluon arXiv 2505.13416"),
     Norm("muon_spectral", Spectral(), lambda s: 1.0 / max(1.0, math.sqrt(_m(s) / _n(s))), (2,),
          "sigma_max(A)/max(1, sqrt(m/n)); lmo -max(1, sqrt(m/n)) U_r V_r^T",
-         "LMOS.md 2b; KellerJordan/Muon, torch.optim.Muon 'original'", family="spectral"),
+         "LMOS.md 2b; KellerJordan/Muon, torch.optim.Muon 'original'"),
     Norm("l2_to_rms", Spectral(), lambda s: 1.0 / math.sqrt(_m(s)), (2,),
          "sigma_max(A)/sqrt(m); lmo -sqrt(m) U_r V_r^T",
-         f"LMOS.md 2b; {_SCION} Spectral(normalized=False)", family="spectral"),
+         f"LMOS.md 2b; {_SCION} Spectral(normalized=False)"),
     Norm("nuclear", DualOf(Spectral()), lambda s: 1.0, (2,),
          "sum sigma_i(A); dual sigma_max; lmo -u_1 v_1^T",
-         "LMOS.md 2b", family="spectral"),
+         "LMOS.md 2b"),
     Norm("colnorm", ColumnL2(), lambda s: 1.0 / math.sqrt(_m(s)), (2,),
          "max_j ||A_:j||_2/sqrt(m) (1->RMS); dual sqrt(m) sum_j ||S_:j||_2; "
          "lmo column j -sqrt(m) S_:j/||S_:j||_2",
-         f"LMOS.md 2b; {_SCION} ColNorm", family="colnorm"),
+         f"LMOS.md 2b; {_SCION} ColNorm"),
     Norm("colnorm_normalized", ColumnL2(), lambda s: _n(s) / math.sqrt(_m(s)), (2,),
          "n max_j ||A_:j||_2/sqrt(m); lmo column j -(sqrt(m)/n) S_:j/||S_:j||_2",
-         f"LMOS.md 2b; {_SCION} ColNorm(normalized=True)", family="colnorm"),
+         f"LMOS.md 2b; {_SCION} ColNorm(normalized=True)"),
     Norm("l1_to_l2", ColumnL2(), lambda s: 1.0, (2,),
          "max_j ||A_:j||_2 (1->l2); dual sum_j ||S_:j||_2; lmo column j -S_:j/||S_:j||_2",
-         "LMOS.md 2b", family="colnorm"),
+         "LMOS.md 2b"),
     Norm("rownorm", Transposed(ColumnL2()), lambda s: math.sqrt(_n(s)), (2,),
          "sqrt(n) max_i ||A_i:||_2 (RMS->inf); dual sum_i ||S_i:||_2/sqrt(n); "
          "lmo row i -S_i:/(sqrt(n) ||S_i:||_2)",
-         f"LMOS.md 2b; {_SCION} RowNorm", family="rownorm"),
+         f"LMOS.md 2b; {_SCION} RowNorm"),
     Norm("l2_to_linf", Transposed(ColumnL2()), lambda s: 1.0, (2,),
          "max_i ||A_i:||_2 (l2->inf); dual sum_i ||S_i:||_2; lmo row i -S_i:/||S_i:||_2",
-         f"LMOS.md 2b; {_SCION} RowNorm(normalized=False)", family="rownorm"),
+         f"LMOS.md 2b; {_SCION} RowNorm(normalized=False)"),
     Norm("max_entry", EntryMax(), lambda s: 1.0, (2,),
          "max_ij |A_ij| (1->inf); dual sum_ij |S_ij|; lmo -sign(S)",
-         f"LMOS.md 2b; {_SCION} Sign(normalized=False)", family="sign"),
+         f"LMOS.md 2b; {_SCION} Sign(normalized=False)"),
     Norm("sign", EntryMax(), lambda s: float(_n(s)), (2,),
          "n max_ij |A_ij| (normalized Sign); dual sum_ij |S_ij|/n; lmo -sign(S)/n",
-         f"LMOS.md 2b; {_SCION} Sign(); Gluon arXiv 2505.13416 tied embedding", family="sign"),
+         f"LMOS.md 2b; {_SCION} Sign(); Gluon arXiv 2505.13416 tied embedding"),
     Norm("linf_to_linf", RowL1(), lambda s: 1.0, (2,),
          "max_i sum_j |A_ij| (inf->inf); dual sum_i max_j |S_ij|; lmo row i -sign(S_ij*) e_j*",
-         "LMOS.md 2b (completeness)", family="sign"),
+         "LMOS.md 2b (completeness)"),
     Norm("spectral_conv", Spectral(), _conv_factor, (3, 4),
          "k^2 sqrt(c_in/c_out) ||mat(A)||_2, mat = reshape(c_out, c_in k k); "
          "lmo -(sqrt(c_out/c_in)/k^2) polar(mat(S)) reshaped back",
-         f"LMOS.md 2b; {_SCION} SpectralConv", family="spectral"),
+         f"LMOS.md 2b; {_SCION} SpectralConv"),
 ]
 
 #: name -> Norm, the catalogue of LMOS.md section 2.
@@ -355,7 +369,7 @@ def available_norms() -> list[str]:
 def get_norm(name: str | Norm, *, orthogonalizer=None, transpose: bool = False) -> Norm:
     """Look a norm up by catalogue name or alias (case-insensitive).
 
-    ``orthogonalizer`` (spectral family only) replaces the exact polar factor
+    ``orthogonalizer`` (orthogonalizable geometries only) replaces the exact polar factor
     in the LMO; ``transpose=True`` applies a 2-D norm to ``x^T`` (LMOS.md
     section 1, embeddings).  A :class:`Norm` passes through unchanged apart
     from those options.  Unknown names raise ``ValueError`` listing the valid

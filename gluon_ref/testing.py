@@ -221,7 +221,7 @@ def check_norm_contract(norm, case: EdgeCase, radius: float = 1.0) -> None:
     g64 = to_numpy(g).astype(np.float64)
     a = float(np.max(np.abs(g64)))
     inner = float(np.sum((g64 / a) * to_numpy(step).astype(np.float64)))
-    want = -radius * float(values["dual_norm"]) / a
+    want = -radius * (float(values["dual_norm"]) / a)
     # the returned ||g||_* is stored in g's dtype: at subnormal magnitudes each rounding
     # has an absolute error of half the smallest subnormal q, and the shape factor c
     # (at most sqrt(size)) multiplies one such error: |error| <= (1 + c) q / 2 <= (1 + sqrt(size)) q

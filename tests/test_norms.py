@@ -24,8 +24,8 @@ from proofs_check.lmo_checks import feasible_points
 from conftest import assert_close
 
 NAMES = available_norms()
-SPECTRAL_FAMILY = {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "nuclear", "frobenius"}
-SIGN_FAMILY = {"linf", "l1", "max_entry", "sign"}
+# the 2-D norms that are functions of the singular values (||U D V^T|| = ||D||)
+UNITARILY_INVARIANT = {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "nuclear", "frobenius"}
 # LMOs whose minimiser is not unique on some inputs (ties) or is ill-conditioned
 # near ties (top singular pair): compare optimal values, not arrays.
 NON_UNIQUE = {"l1", "linf_to_linf", "nuclear"}
@@ -93,7 +93,7 @@ def _tol(norm, g):
     """Relative tolerance: eps times the reduction size (times max(m, n) for SVD-based maps)."""
     size = g.size
     dims = max(g.shape[0], size // g.shape[0])
-    svd = norm.family == "spectral"
+    svd = norm.geometry.uses_svd
     return 16 * _eps(g.dtype) * (dims * max(dims, 4) if svd else max(size, 4))
 
 
@@ -142,7 +142,7 @@ def test_homogeneity_and_oddness(xp, case, log_c):
     tol = _tol(norm, g)
     g64 = g.astype(np.float64)
     dual = float(norm.dual_norm(gx))
-    if kind == "gaussian" and norm.name not in NON_UNIQUE and norm.family != "spectral":
+    if kind == "gaussian" and norm.name not in NON_UNIQUE and not norm.geometry.uses_svd:
         # elementwise and column/row maps: entrywise relative error
         assert_close(scaled_x, base_x, rtol=tol)
         assert_close(-neg_x, base_x, rtol=tol)
@@ -215,10 +215,10 @@ def _orth(rng, k):
     return q * np.sign(np.diag(r))
 
 
-@pytest.mark.parametrize("name", sorted(SPECTRAL_FAMILY))
+@pytest.mark.parametrize("name", sorted(UNITARILY_INVARIANT))
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
 def test_orthogonal_equivariance(xp, name, seed, m, n):
-    """lmo(U g V^T) = U lmo(g) V^T for orthogonal U, V (LMOS.md 6, spectral family)."""
+    """lmo(U g V^T) = U lmo(g) V^T for orthogonal U, V (LMOS.md 6, unitarily invariant norms)."""
     norm = get_norm(name)
     rng = np.random.default_rng(seed)
     g = rng.standard_normal((m, n))
@@ -261,14 +261,14 @@ def test_structured_equivariance(xp, name, seed, m, n):
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), n=st.integers(1, 7),
        rank=st.integers(0, 7))
 def test_spectral_structure_and_rank_deficiency(xp, seed, m, n, rank):
-    """Nonzero singular values of the spectral LMO equal the scale factor; the LMO
+    """Nonzero singular values of the spectral LMO equal the LMO factor; the LMO
     vanishes on the null spaces; g^T lmo(g) is symmetric negative semidefinite (LMOS.md 6)."""
     rng = np.random.default_rng(seed)
     r = min(rank, m, n)
     g = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
     norm = get_norm("rms_to_rms")
     q = to_numpy(norm.lmo(xp.asarray(g)))
-    scale = norm.lmo_scale((m, n))
+    scale = norm.lmo_factor((m, n))
     s = np.linalg.svd(q, compute_uv=False)
     tol = 64 * max(m, n) * 2.2e-16
     assert np.sum(s > tol * scale) == r
@@ -320,12 +320,12 @@ def test_scaling_factors_match_lmos_table():
         "frobenius": 1.0, "linf": 1.0, "l1": 1.0, "nuclear": 1.0,
     }
     for name, want in expected.items():
-        assert get_norm(name).lmo_scale((m, n)) == pytest.approx(want, rel=1e-15), name
-    assert get_norm("muon_spectral").lmo_scale((n, m)) == 1.0
-    assert get_norm("rms").lmo_scale((16,)) == pytest.approx(4.0)
+        assert get_norm(name).lmo_factor((m, n)) == pytest.approx(want, rel=1e-15), name
+    assert get_norm("muon_spectral").lmo_factor((n, m)) == 1.0
+    assert get_norm("rms").lmo_factor((16,)) == pytest.approx(4.0)
     # SpectralConv: sqrt(c_out / c_in) / k^2 on polar(mat(S))
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
 
 
 def test_spectral_conv_is_reshaped_spectral():
@@ -401,6 +401,19 @@ def test_complex_rejected():
 def test_orthogonalizer_option_only_for_spectral():
     with pytest.raises(ValueError, match="no spectral LMO"):
         get_norm("sign", orthogonalizer="muon")
+    # the nuclear norm's LMO is a top singular pair, not a polar factor: rejected, and the
+    # same predicate (geometry.orthogonalizable) decides acceptance for every entry
+    with pytest.raises(ValueError, match="no spectral LMO"):
+        get_norm("nuclear", orthogonalizer="muon")
+    accepted = set()
+    for name in NAMES:
+        try:
+            get_norm(name, orthogonalizer="muon")
+            accepted.add(name)
+        except ValueError:
+            pass
+    assert accepted == {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "spectral_conv"}
+    assert accepted == {n for n in NAMES if get_norm(n).geometry.orthogonalizable}
     approx = get_norm("spectral", orthogonalizer="muon")
     g = np.random.default_rng(2).standard_normal((8, 5))
     # Muon's quintic is not exact: singular values land in its band, not at 1

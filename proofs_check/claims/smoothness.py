@@ -1,6 +1,6 @@
 """Claims about the built-in objectives' smoothness constants and noise (issue 5/6).
 
-Every numeric check runs the attack of :mod:`gluon_ref.objectives.attack`
+Every numeric check runs the attack of :mod:`proofs_check.attack`
 (random pairs, Gluon LMO steps, a Gluon trajectory, power directions of the
 Hessian blocks) against the constants each objective *proves* in its
 docstring, and each family of inequalities has a negative control with the
@@ -14,16 +14,17 @@ this module in a few seconds; full mode widens scales, steps and draws.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from gluon_ref.objectives import (NoiseOracle, cosh_objective, glm_objective,
                                   least_squares_objective, matrix_factorization, deep_linear,
                                   quadratic_zoo, separable_quadratic, tanh_teacher_student)
-from gluon_ref.objectives.attack import (Record, attack, cross_power_direction, descent_record,
-                                         joint_power_direction, literal_assumption_counterexample,
-                                         lmo_step, power_direction, segment_records)
 
+from ..attack import (attack, cross_power_direction, descent_instance, joint_power_direction,
+                      literal_assumption_counterexample, lmo_step, power_direction, scaled,
+                      segment_instances)
 from .base import CheckContext, Claim, Instance
 
 GLUON = "Gluon, arXiv 2505.13416"
@@ -62,23 +63,23 @@ def _separable_attacks(ctx: CheckContext):
     return _CACHE[key]
 
 
-def _pick(records: list[Record], factor: float = 1.0) -> Record:
-    """The most violating record under ``factor * rhs``, else the tightest one."""
-    bad = [r for r in records if not (r.lhs <= factor * r.rhs + r.tol)]
+def _pick(instances: list[Instance]) -> Instance:
+    """The most violating instance, else the tightest one."""
+    bad = [i for i in instances if not i.satisfied]
     if bad:
-        return max(bad, key=lambda r: r.lhs - factor * r.rhs - r.tol)
-    pos = [r for r in records if r.rhs > 0] or records
-    return max(pos, key=lambda r: r.lhs / r.rhs if r.rhs > 0 else 0.0)
+        return max(bad, key=lambda i: i.lhs - i.rhs - i.tol)
+    pos = [i for i in instances if i.rhs > 0] or instances
+    return max(pos, key=lambda i: i.lhs / i.rhs if i.rhs > 0 else 0.0)
 
 
-def _instances(groups: dict[str, list[Record]], factor: float = 1.0) -> list[Instance]:
+def _instances(groups: dict[str, list[Instance]], factor: float = 1.0) -> list[Instance]:
+    """The worst pair of each group, with every constant multiplied by ``factor``."""
     out = []
-    for label, recs in groups.items():
-        if not recs:
+    for label, insts in groups.items():
+        if not insts:
             continue
-        r = _pick(recs, factor)
-        out.append(Instance(f"{label}: {r.label}", r.lhs, factor * r.rhs, "<=", r.tol,
-                            note=f"{len(recs)} pairs, step {r.step:.3g}"))
+        i = _pick([scaled(i, factor) for i in insts])
+        out.append(replace(i, label=f"{label}: {i.label}", note=f"{len(insts)} pairs, {i.note}"))
     return out
 
 
@@ -86,7 +87,7 @@ def _assumption1(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
     groups = {}
     for name, (obj, res) in _separable_attacks(ctx).items():
         for k in obj.layers:
-            groups[f"{name}[{k}]"] = [r for r in res.smooth if r.layer == k]
+            groups[f"{name}[{k}]"] = res.smooth[k]
     return _instances(groups, factor)
 
 
@@ -94,12 +95,12 @@ def _lemma_d(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
     groups = {name: res.descent for name, (obj, res) in _separable_attacks(ctx).items()}
     inst = _instances(groups, factor)
     if factor == 1.0:
-        for name, (seg, desc) in _nonseparable_records(ctx).items():
+        for name, (seg, desc) in _nonseparable_instances(ctx).items():
             inst += _instances({f"{name} (box constants)": desc})
     return inst
 
 
-def _nonseparable_records(ctx: CheckContext):
+def _nonseparable_instances(ctx: CheckContext):
     """Block bound h and Lemma D on boxes around anchors, with one-layer, cross and joint steps."""
     key = ("nonsep", ctx.seed, ctx.full)
     if key in _CACHE:
@@ -110,7 +111,8 @@ def _nonseparable_records(ctx: CheckContext):
     for name, make in NONSEPARABLE.items():
         obj = make(ctx.seed)
         rng = ctx.rng(f"box-{name}")
-        seg, desc = [], []
+        seg: dict[str, list[Instance]] = {k: [] for k in obj.layers}
+        desc = []
         for scale in scales:
             X = obj.sample_point(rng, scale)
             G, f = obj.grad(X), obj.value(X)
@@ -132,8 +134,9 @@ def _nonseparable_records(ctx: CheckContext):
                 cands.append({k: X[k] + D[k] for k in obj.layers})
                 for Y in cands:
                     lab = f"scale={scale} r={r:g}"
-                    seg += segment_records(obj, X, Y, loc, lab, GX=G)
-                    desc.append(descent_record(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
+                    for k, inst in segment_instances(obj, X, Y, loc, lab, GX=G).items():
+                        seg[k].append(inst)
+                    desc.append(descent_instance(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
         out[name] = (seg, desc)
     _CACHE[key] = out
     return out
@@ -141,9 +144,9 @@ def _nonseparable_records(ctx: CheckContext):
 
 def _segment_nonseparable(ctx: CheckContext) -> list[Instance]:
     groups = {}
-    for name, (seg, _) in _nonseparable_records(ctx).items():
-        for k in sorted({r.layer for r in seg}):
-            groups[f"{name}[{k}]"] = [r for r in seg if r.layer == k]
+    for name, (seg, _) in _nonseparable_instances(ctx).items():
+        for k in sorted(k for k, insts in seg.items() if insts):
+            groups[f"{name}[{k}]"] = seg[k]
     return _instances(groups)
 
 
@@ -151,9 +154,8 @@ def _literal(ctx: CheckContext) -> list[Instance]:
     inst = []
     for name, make in NONSEPARABLE.items():
         obj = make(ctx.seed)
-        for r in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")):
-            inst.append(Instance(f"{name}: {r.label}", r.lhs, r.rhs, "<=", r.tol,
-                                 note="rhs = 0 for every (L0, L1): X_i = Y_i"))
+        for i in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")).values():
+            inst.append(replace(i, label=f"{name}: {i.label}"))
     return inst
 
 
@@ -168,7 +170,7 @@ def _noise(ctx: CheckContext, wrong: float = 1.0) -> list[Instance]:
     key = ("noise", ctx.seed, ctx.full)
     if key not in _CACHE:
         obj = _noise_objective(ctx.seed)
-        X = obj.init(ctx.rng("noise-x"))
+        X = obj.initial_point(ctx.rng("noise-x"))
         g = obj.grad(X)
         n = 3000 if ctx.full else 500
         meas = {}
