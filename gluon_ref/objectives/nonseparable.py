@@ -31,7 +31,7 @@ import numpy as np
 from ..backend import to_numpy
 from .comparisons import norm_comparisons
 from .constants import LocalConstants
-from .protocol import Block, Objective
+from .protocol import Block, Objective, sample_count
 from .quadratics import quadratic_constant
 
 __all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]
@@ -100,7 +100,7 @@ class DeepLinear(Objective):
         self._set_layers({self.names[l]: Block((widths[l + 1], widths[l]), norms[l])
                           for l in range(L)})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.Sigma = Z @ Z.T / Z.shape[1]
         self.Sigma_yz = Y @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
@@ -291,7 +291,7 @@ class TanhMLP(Objective):
         self._set_layers({"W1": Block((hidden, Z.shape[0]), norms[0]),
                           "W2": Block((Y.shape[0], hidden), norms[1])})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.hidden = hidden
         self.lower_bound = 0.0
         self.optimum = 0.0 if (teacher_width is not None and hidden >= teacher_width) else None

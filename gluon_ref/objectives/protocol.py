@@ -66,7 +66,21 @@ __all__ = [
     "Objective",
     "to_namespace",
     "layer_dual_norms",
+    "sample_count",
 ]
+
+
+def sample_count(Z, what: str) -> int:
+    """``N``, the number of samples (columns) of ``Z``, checked to be at least 1.
+
+    With ``N = 0`` every finite-sum objective is ``0/0``; the constants then come out
+    non-finite and a later check would blame the wrong quantity.
+    """
+    n = int(np.shape(Z)[1]) if np.ndim(Z) == 2 else 0
+    if n < 1:
+        raise ValueError(f"{what} needs at least one sample (n_samples >= 1); got inputs of "
+                         f"shape {tuple(np.shape(Z))}")
+    return n
 
 Point = Mapping[str, Any]
 

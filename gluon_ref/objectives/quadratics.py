@@ -35,6 +35,7 @@ import numpy as np
 from ..norms import _matrix_shape, get_norm
 from ..quadforms import KINDS, QuadConstant, check_psd, sdp_maxqp_bound
 from .constants import LayerConstants
+from .protocol import sample_count
 from .separable import LayerTerm, SeparableObjective
 
 __all__ = [
@@ -165,7 +166,7 @@ class LeastSquaresLayer(LayerTerm):
             raise ValueError(f"Z must be (d_in={center.shape[1]}, N), got {Z.shape}")
         self.Z = Z
         self.center = center
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.K = Z @ Z.T / Z.shape[1]
         self.lower_bound = self.optimum = 0.0
         self._const = quadratic_constant("right", self.K, center.shape, norm)

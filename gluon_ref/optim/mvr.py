@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..geometry import Spectral
 from ..norms import get_norm
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -80,7 +79,7 @@ class GluonMVR(Optimizer):
         """The layer's norm; the orthogonalizer replaces the polar factor of spectral norms only
         (as :func:`~gluon_ref.optim.gluon.gluon_config` does)."""
         norm = get_norm(self._per_layer(self.norms, name, role))
-        if self.orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if self.orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(self.orthogonalizer)
         return norm
 
