@@ -2,7 +2,7 @@
 
 For these ``grad_i f`` depends on the other layers, so Assumption 1 read
 literally (for all X, Y with only ``||X_i - Y_i||`` on the right) cannot hold
-for any constants (THEORY.md section 4 caveat): take ``Y`` equal to ``X`` in
+for any constants (docs/theory.md section 4 caveat): take ``Y`` equal to ``X`` in
 block ``i`` but not elsewhere.  ``constants`` is therefore ``None``.  What the
 proofs use is the inequality along a step; :meth:`local_constants` returns
 block bounds ``h`` (see :class:`~.constants.LocalConstants`) valid on a box
@@ -12,12 +12,12 @@ form (one-layer steps), the all-layer gradient bound and Lemma D follow.
 Notation for the derivations: ``kappa_l``, ``nu_l`` are the exact comparison
 constants ``||D||_F <= kappa_l ||D||_(l)``, ``||D||_2 <= nu_l ||D||_(l)``
 (:func:`~.comparisons.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
-||G||_F`` (LMOS.md 5.7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
+||G||_F`` (docs/norms.md section 5 item 7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
 r_l``.  Every bound below is a product of these with Frobenius/spectral
 submultiplicativity ``||A B||_F <= ||A||_2 ||B||_F``; they are valid, not tight
 (tests measure the ratio).
 
-Sources: THEORY.md section 4 (caveat) and section 5 (Lemma D); deep linear
+Sources: docs/theory.md section 4 (caveat) and section 5 (Lemma D); deep linear
 networks: Arora et al., arXiv 1810.02281 (the model, not the bounds);
 reduced-rank regression optimum: Eckart-Young-Mirsky.
 """
@@ -105,7 +105,7 @@ class DeepLinear(Objective):
         self.Sigma_yz = Y @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
         self.optimum = self._optimum()
-        self.source = "nonseparable.py (DeepLinear); THEORY.md section 4 caveat"
+        self.source = "nonseparable.py (DeepLinear); docs/theory.md section 4 caveat"
 
     def _optimum(self) -> float | None:
         lam, U = np.linalg.eigh(self.Sigma)

@@ -1,6 +1,6 @@
 """The layered-objective protocol and the validation of layered points.
 
-A **layered point** is a mapping ``name -> array`` (THEORY.md section 1: X =
+A **layered point** is a mapping ``name -> array`` (docs/theory.md section 1: X =
 (X_1, ..., X_p), one block per layer, PyTorch layout ``(d_out, d_in)``).  The
 order of the layers is the order of :attr:`Objective.layers`; every returned
 gradient is a ``dict`` in that order.  All arrays of one point share one
@@ -23,7 +23,7 @@ Protocol (:class:`Objective`)
                       (exact where ``hvp_exact`` is True, otherwise a central
                       difference of gradients, :meth:`Objective.hvp_fd`).
 ``constants``         ``dict[name, LayerConstants]`` or ``None``: constants for
-                      Assumption 1 (THEORY.md section 4) that are *proved* in
+                      Assumption 1 (docs/theory.md section 4) that are *proved* in
                       the class docstring.  ``None`` for non-separable
                       objectives, for which Assumption 1 read literally cannot
                       hold (section 4 caveat); those provide

@@ -77,7 +77,7 @@ Domain: the functions are entire, but ``cosh`` overflows; the domain is the
 set where ``f`` is finite in the working dtype, ``|argument| <= log(max
 float) - log(sum of weights) - 1``; outside it a ``ValueError`` names the layer.
 
-Sources: THEORY.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
+Sources: docs/theory.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
 gradient clipping accelerates training", arXiv 1905.11881; Gluon, arXiv 2505.13416.
 """
 

@@ -1,4 +1,4 @@
-"""The generic Gluon step: layer-wise LMO updates (THEORY.md sections 2-3).
+"""The generic Gluon step: layer-wise LMO updates (docs/theory.md sections 2-3).
 
 For every layer ``i``, from the same iterate ``X^k``:
 
