@@ -1,21 +1,21 @@
 """Base unit-ball geometries: a primal norm, its dual and the two maximisers.
 
-A :class:`Geometry` is the unscaled part of a catalogue norm (LMOS.md section
+A :class:`Geometry` is the unscaled part of a catalogue norm (docs/norms.md section
 2).  Every catalogue entry in :mod:`gluon_ref.norms` is one of these times a
-shape-dependent factor, by the scaled-norm rule of LMOS.md section 1.
+shape-dependent factor, by the scaled-norm rule of docs/norms.md section 1.
 
 Each geometry provides four maps on a (pre-scaled, finite) array ``a``:
 
 ``primal(a)``          ``||a||``
 ``dual(s)``            ``||s||_* = sup_{||a|| <= 1} <s, a>``
 ``maximizer(s)``       a point ``x`` with ``||x|| = 1`` and ``<s, x> = ||s||_*``
-                       (the positive direction ``s(S)`` of THEORY.md section 1)
+                       (the positive direction ``s(S)`` of docs/theory.md section 1)
 ``dual_maximizer(a)``  a point ``y`` with ``||y||_* = 1`` and ``<a, y> = ||a||``
-                       (dual of dual, LMOS.md section 5 item 8)
+                       (dual of dual, docs/norms.md section 5 item 8)
 
 Inputs are never zero here (the caller in :mod:`gluon_ref.norms` handles the
 zero array), but individual columns, rows or entries may be, and those map to
-zero blocks (LMOS.md section 3).
+zero blocks (docs/norms.md section 3).
 
 Each geometry is also the one record of the facts about its norm that the
 rest of the library derives constants from (nothing dispatches on names):
@@ -75,7 +75,7 @@ class Comparison:
     the norms exchanged (``N** = N``) the constants are equal; the spectral and
     nuclear norms are dual to each other in the same way.  So the dual norm's
     ``fro_over_norm`` is ``norm_over_fro`` and its ``spectral_over_norm`` is
-    ``norm_over_nuclear`` (LMOS.md section 5 item 7), and vice versa.
+    ``norm_over_nuclear`` (docs/norms.md section 5 item 7), and vice versa.
     """
 
     fro_over_norm: float
@@ -234,7 +234,7 @@ class EntryMax(Geometry):
     """Entrywise l_inf (max |a_ij|); dual: entrywise l1; ``s(S) = sign(S)``.
 
     ``sign(0) = 0`` is used at zero entries: any value in [-1, 1] is optimal
-    there (LMOS.md section 3).  The dual maximiser (a vertex of the l1 ball)
+    there (docs/norms.md section 3).  The dual maximiser (a vertex of the l1 ball)
     is placed at the first index of largest magnitude.
     """
 
@@ -417,7 +417,7 @@ class ColumnL2(Geometry):
 
     Maximiser: every column normalised, ``S_:j / ||S_:j||_2``, zero columns
     stay zero.  Dual maximiser: all mass on the first column of largest l2
-    norm, ``A_:j* / ||A_:j*||_2`` (LMOS.md section 5 item 8).
+    norm, ``A_:j* / ||A_:j*||_2`` (docs/norms.md section 5 item 8).
     """
 
     name: str = "column_l2"

@@ -1,7 +1,7 @@
 """Maxima of quadratic forms over norm balls: ``q* = max_{||D|| <= 1} <D, A(D)>``.
 
 For a self-adjoint positive semidefinite operator ``A`` on ``m x n`` matrices,
-``q*`` is the best constant ``L0`` of Assumption 1 (THEORY.md section 4, with
+``q*`` is the best constant ``L0`` of Assumption 1 (docs/theory.md section 4, with
 ``L1 = 0``) for the quadratic ``1/2 <X, A X>`` posed in the norm (the proof is
 in :mod:`gluon_ref.objectives.quadratics`).  ``q*`` maximises a convex
 function over a convex compact set, so it is attained at an extreme point of
@@ -70,9 +70,9 @@ Derivations:
   (Frobenius, nuclear's rank-one extreme points give ``p^T W q`` with p, q in
   the simplex, l1's vertices single entries): the maxima stated.
 
-A scaled norm ``c ||.||_base`` divides ``q*`` by ``c^2`` (LMOS.md section 1).
+A scaled norm ``c ||.||_base`` divides ``q*`` by ``c^2`` (docs/norms.md section 1).
 
-Sources: THEORY.md section 4 (Assumption 1), LMOS.md sections 1 and 5.7;
+Sources: docs/theory.md section 4 (Assumption 1), docs/norms.md section 1 and section 5 item 7;
 Gluon, arXiv 2505.13416.
 """
 

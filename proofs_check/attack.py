@@ -8,7 +8,7 @@ so a claim picks the worst of them without converting anything.
 Every claimed constant is attacked with point pairs ``(X, Y)``:
 
 * ``random``     random anchors at several scales, Gaussian steps of several lengths;
-* ``lmo``        Gluon steps ``Y_i = X_i + t lmo_i(grad_i f(X))`` (THEORY.md section 2,
+* ``lmo``        Gluon steps ``Y_i = X_i + t lmo_i(grad_i f(X))`` (docs/theory.md section 2,
                  minimiser sign), all layers or one layer at a time;
 * ``trajectory`` consecutive iterates of deterministic Gluon with a fixed radius;
 * ``power``      the direction maximising ``<D, H_ii(X) D>`` over the unit ball
@@ -18,7 +18,7 @@ Every claimed constant is attacked with point pairs ``(X, Y)``:
                  large step lengths and at special anchors (the minimiser, 0,
                  large-gradient points).
 
-For each pair the layer-wise inequality of Assumption 1 (THEORY.md section 4)
+For each pair the layer-wise inequality of Assumption 1 (docs/theory.md section 4)
 
     lhs_i = ||grad_i f(X) - grad_i f(Y)||_(i)*  <=  rhs_i = (L0_i + L1_i ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)
 
@@ -112,7 +112,7 @@ def _consts(constants) -> dict[str, tuple[float, float, float]]:
 
 
 def lmo_step(obj: Objective, X, G, radii: Mapping[str, float]) -> dict[str, Any]:
-    """``Y_i = X_i + t_i lmo_i(G_i)`` (THEORY.md section 2; ``t_i = 0`` leaves layer i)."""
+    """``Y_i = X_i + t_i lmo_i(G_i)`` (docs/theory.md section 2; ``t_i = 0`` leaves layer i)."""
     out = {}
     for k, block in obj.layers.items():
         t = float(radii.get(k, 0.0))
@@ -425,7 +425,7 @@ def literal_assumption_counterexample(obj: Objective, rng: np.random.Generator,
 
     For every layer ``i``, move every *other* layer by a random step of norm
     ``step``; the instances have ``rhs = 0`` (for any constants), so any
-    ``lhs > tol`` is a violation of the literal assumption (THEORY.md section 4
+    ``lhs > tol`` is a violation of the literal assumption (docs/theory.md section 4
     caveat).  For a separable objective every ``lhs`` is 0 up to rounding.
     """
     X = obj.sample_point(rng, scale)

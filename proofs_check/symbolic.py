@@ -1,4 +1,4 @@
-"""Symbolic (sympy) proofs of the algebraic steps of Theorems 1 and 2 (THEORY.md 5-7).
+"""Symbolic (sympy) proofs of the algebraic steps of Theorems 1 and 2 (docs/theory.md 5-7).
 
 Each function returns a :class:`~proofs_check.claims.base.SymbolicResult`
 whose ``ok`` is computed by sympy (simplification to zero, solving, sign
@@ -24,7 +24,7 @@ __all__ = [
 
 def optimal_stepsize_proof() -> SymbolicResult:
     """The bracket t g - (L0 + L1 g) t^2/2 is maximised at t* = g/(L0 + L1 g) with value
-    g^2 / (2 (L0 + L1 g)) (THEORY.md section 5)."""
+    g^2 / (2 (L0 + L1 g)) (docs/theory.md section 5)."""
     t, g, L0, L1 = sp.symbols("t g L0 L1", positive=True)
     c = L0 + L1 * g
     bracket = t * g - c * t**2 / 2
@@ -37,7 +37,7 @@ def optimal_stepsize_proof() -> SymbolicResult:
 
 
 def cauchy_schwarz_step_proof(p: int = 3) -> SymbolicResult:
-    """S^2 <= D (A + S) for p layers (THEORY.md section 6, proof step 2).
+    """S^2 <= D (A + S) for p layers (docs/theory.md section 6, proof step 2).
 
     With a_i = g_i / sqrt(c_i), b_i = sqrt(c_i) / L1_i and c_i = L0_i + L1_i g_i:
     sum a_i b_i = S, sum a_i^2 = D, sum b_i^2 = A + S, and Lagrange's identity
@@ -65,7 +65,7 @@ def cauchy_schwarz_step_proof(p: int = 3) -> SymbolicResult:
 def iteration_count_proof() -> SymbolicResult:
     """x^2/(A+x) is increasing for A >= 0, x > 0; with delta = eps m_bar,
     K delta^2/(A + delta) < 2 Delta0 is equivalent to
-    K < 2 Delta0 A/(eps^2 m^2) + 2 Delta0/(eps m) (THEORY.md section 6, steps 3-4)."""
+    K < 2 Delta0 A/(eps^2 m^2) + 2 Delta0/(eps m) (docs/theory.md section 6, steps 3-4)."""
     x, A, K, D0, eps, m = sp.symbols("x A K Delta0 epsilon m", positive=True)
     deriv = sp.simplify(sp.diff(x**2 / (A + x), x))
     ok_mono = sp.simplify(deriv - x * (x + 2 * A) / (A + x) ** 2) == 0  # > 0 termwise
@@ -79,7 +79,7 @@ def iteration_count_proof() -> SymbolicResult:
 
 def rate_form_proof() -> SymbolicResult:
     """K S^2 <= 2 Delta0 (A + S) gives S <= Delta0/K + sqrt((Delta0/K)^2 + 2 A Delta0/K)
-    <= 2 Delta0/K + sqrt(2 A Delta0/K) (THEORY.md section 6, rate form)."""
+    <= 2 Delta0/K + sqrt(2 A Delta0/K) (docs/theory.md section 6, rate form)."""
     S, A, K, D0 = sp.symbols("S A K Delta0", positive=True)
     roots = sp.solve(sp.Eq(K * S**2 - 2 * D0 * S - 2 * D0 * A, 0), S)
     bound = D0 / K + sp.sqrt((D0 / K) ** 2 + 2 * A * D0 / K)
@@ -99,7 +99,7 @@ def rate_form_proof() -> SymbolicResult:
 
 def special_cases_proof() -> SymbolicResult:
     """L0 = 0: t* = 1/L1 and A = 0, so min S <= 2 Delta0/K; L1 = 0: t* = g/L0 and the
-    per-step decrease is g^2/(2 L0) (THEORY.md section 6, special cases)."""
+    per-step decrease is g^2/(2 L0) (docs/theory.md section 6, special cases)."""
     g, L0, L1, K, D0 = sp.symbols("g L0 L1 K Delta0", positive=True)
     t_star = g / (L0 + L1 * g)
     ok1 = sp.simplify(t_star.subs(L0, 0) - 1 / L1) == 0
@@ -114,7 +114,7 @@ def special_cases_proof() -> SymbolicResult:
 def max_form_proof() -> SymbolicResult:
     """Max form: with L1_i <= L1max, g^2/(L0 + L1 g) >= g^2/(L0 + L1max g), and summing the
     decreases with Cauchy–Schwarz gives K >= 2 Delta0 sum L0/eps^2 + 2 Delta0 L1max/eps
-    (THEORY.md section 6; reported, the rest of that appendix theorem is uncertain).
+    (docs/theory.md section 6; reported, the rest of that appendix theorem is uncertain).
     Checked: for p = 2, (sum g)^2 <= (sum g^2/c_i)(sum c_i) with c_i = L0_i + L1max g_i,
     sum c_i = sum L0 + L1max sum g, and the iteration count solves K eps^2/(sum L0 + L1max eps)
     = 2 Delta0."""
@@ -132,7 +132,7 @@ def max_form_proof() -> SymbolicResult:
 def theorem2_schedule_proof() -> SymbolicResult:
     """Theorem 2's schedule: sum_{k<K} (k+1)^(-3/4) ~ 4 K^(1/4) (integral comparison), so
     normalising a sum of per-step terms t_k g by sum t_k yields the K^(-1/4) shape, and the
-    momentum noise scale sqrt(1 - beta_k) = (k+1)^(-1/4) (THEORY.md section 7,
+    momentum noise scale sqrt(1 - beta_k) = (k+1)^(-1/4) (docs/theory.md section 7,
     reconstructed)."""
     k, K = sp.symbols("k K", positive=True)
     integral = sp.integrate((k + 1) ** sp.Rational(-3, 4), (k, 0, K))

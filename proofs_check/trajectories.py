@@ -3,7 +3,7 @@
 A run records, per step ``k`` and layer ``i``: the value ``f(X^k)``, the dual
 gradient norms ``g_i^k``, the radii ``t_i^k`` actually used, and whether the
 hypothesis the proofs use held along the step: Assumption 1 on the segment
-from ``X^k`` to ``X^{k+1}``, anchored at ``X^k`` (THEORY.md section 4: the
+from ``X^k`` to ``X^{k+1}``, anchored at ``X^k`` (docs/theory.md section 4: the
 proofs only use it there), measured at ``tau in {1/2, 1}``:
 
     ||grad_i f(X^k + tau D) - grad_i f(X^k)||_* <= (L0_i + L1_i g_i^k) tau ||D_i||.

@@ -270,3 +270,23 @@ def test_zero_step_schedule_on_empty_names_the_shape():
 
     with pytest.raises(ValueError, match=r"empty dimension: shape \(0, 3\)"):
         get_schedule("muon", 0)(np.zeros((0, 3)))
+
+
+# -- objectives (issue 13 items 5, 9) -----------------------------------------------------------
+
+def test_unknown_glm_loss_is_refused():
+    """Old: glm_objective(loss="Logistic") silently built a log-cosh GLM."""
+    from gluon_ref.objectives import glm_objective
+
+    with pytest.raises(ValueError, match="loss must be one of.*'Logistic'"):
+        glm_objective(loss="Logistic")
+
+
+@pytest.mark.parametrize("factory", ["glm_objective", "least_squares_objective", "deep_linear",
+                                     "tanh_teacher_student"])
+def test_zero_samples_is_named(factory):
+    """Old: 'H has non-finite entries' or a LinAlgError from 0/0 constants."""
+    import gluon_ref.objectives as objectives
+
+    with pytest.raises(ValueError, match="at least one sample"):
+        getattr(objectives, factory)(n_samples=0)

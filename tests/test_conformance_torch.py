@@ -177,7 +177,7 @@ def test_fused_bfloat16_muon_matches_torch_on_24_cases():
 
 def _torch_float16_newton_schulz(g, coefficients=MUON_QUINTIC, steps=5, eps=1e-7):
     """gram-newton-schulz's standard path in torch's float16 on CPU: normalise in float32,
-    cast, then the three addmm-shaped calls per step (POLAR.md section 4)."""
+    cast, then the three addmm-shaped calls per step (docs/polar.md section 4)."""
     x = torch.from_numpy(g).float()
     tall = x.shape[0] > x.shape[1]
     x = x.T if tall else x

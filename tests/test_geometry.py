@@ -166,7 +166,7 @@ def _row_atoms(m, n):
 
 
 #: base polyhedral norm of a catalogue entry -> (vertices of its unit ball, extreme points of
-#: the dual ball), written from the definitions in LMOS.md section 2 (not from the code)
+#: the dual ball), written from the definitions in docs/norms.md section 2 (not from the code)
 POLY = {
     "linf": (_sign_matrices, _unit_entries), "max_entry": (_sign_matrices, _unit_entries),
     "sign": (_sign_matrices, _unit_entries), "l1": (_unit_entries, _sign_matrices),

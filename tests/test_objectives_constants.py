@@ -1,6 +1,6 @@
 """Every claimed smoothness constant is attacked, and halving it must be caught.
 
-Assumption 1 (THEORY.md section 4), anchored at X:
+Assumption 1 (docs/theory.md section 4), anchored at X:
 
     ||grad_i f(X) - grad_i f(Y)||_*  <=  (L0_i + L1_i ||grad_i f(X)||_*) ||X_i - Y_i||
 
@@ -207,7 +207,7 @@ def test_sdp_bound_against_brute_force(m):
 
 
 def test_scaled_norm_rule_for_constants():
-    """||.|| = c ||.||_base  =>  q* = q*_base / c^2 (LMOS.md section 1)."""
+    """||.|| = c ||.||_base  =>  q* = q*_base / c^2 (docs/norms.md section 1)."""
     rng = np.random.default_rng(0)
     H = random_psd(rng, 5)
     base = quadratic_constant("left", H, (5, 3), "spectral").value
@@ -377,7 +377,7 @@ def test_nonseparable_halved_constants_violated(name):
 
 @pytest.mark.parametrize("name", sorted(NONSEP))
 def test_literal_assumption_1_fails_on_nonseparable(name):
-    """THEORY.md section 4 caveat: X_i = Y_i, other layers moved, grad_i changes (rhs = 0)."""
+    """docs/theory.md section 4 caveat: X_i = Y_i, other layers moved, grad_i changes (rhs = 0)."""
     obj = NONSEP[name]
     insts = literal_assumption_counterexample(obj, np.random.default_rng(0))
     assert set(insts) == set(obj.layers)

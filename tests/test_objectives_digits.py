@@ -70,7 +70,7 @@ def test_huge_logits_stay_finite(model):
 def test_short_gluon_run_learns(model):
     """150 minibatch steps X_i <- X_i + t_i lmo_i(M_i) (momentum 0.9, EMA) reach >= 85 % test accuracy.
 
-    Measured: 94 % (seed 0); chance is 10 %.  The step is THEORY.md section 2's
+    Measured: 94 % (seed 0); chance is 10 %.  The step is docs/theory.md section 2's
     LMO step in each layer's norm, radius 0.05 decayed linearly.
     """
     X = model.initial_point(0)

@@ -1,4 +1,4 @@
-"""Stochastic oracles: unbiasedness, variance (Assumption 2, THEORY.md section 4), reproducibility.
+"""Stochastic oracles: unbiasedness, variance (Assumption 2, docs/theory.md section 4), reproducibility.
 
 Exact identities are checked by enumerating every minibatch of a small
 objective; Monte Carlo statements use the central limit theorem with a

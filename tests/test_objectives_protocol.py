@@ -50,7 +50,7 @@ def test_protocol_fields(name):
         assert set(consts) == set(obj.layers)
         assert all(isinstance(c, LayerConstants) and c.note for c in consts.values())
     else:
-        assert obj.constants is None  # THEORY.md section 4 caveat
+        assert obj.constants is None  # docs/theory.md section 4 caveat
     if obj.lower_bound is not None:
         assert v >= obj.lower_bound
     if obj.optimum is not None:

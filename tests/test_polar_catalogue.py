@@ -55,7 +55,7 @@ def test_every_preset_has_a_source_with_a_revision():
 def test_shipped_lists_equal_the_published_numbers():
     got = get_preset("modded_nanogpt").polynomials
     for a, b in zip(got, PUBLISHED_NANOGPT, strict=True):
-        # POLAR.md 8.5: early triples reproduce to ~1e-12 relative
+        # docs/polar.md 8.5: early triples reproduce to ~1e-12 relative
         assert_close(np.array(a), np.array(b), rtol=1e-12)
     gram = get_preset("gram_newton_schulz").polynomials
     for (a, b, c), raw in zip(gram, PUBLISHED_PAPER_RAW[:5], strict=True):

@@ -1,4 +1,4 @@
-"""Emulated low precision (POLAR.md section 10): formats, rounding models, the first-order bound.
+"""Emulated low precision (docs/polar.md section 10): formats, rounding models, the first-order bound.
 
 Expected values come from outside the code under test: NumPy's own IEEE float16 cast,
 ml_dtypes' bfloat16 cast (when installed), and matrices with known singular values.

@@ -1,9 +1,9 @@
 """Layered objectives with analytic gradients, proved smoothness constants and stochastic oracles.
 
-A layered point is a ``dict`` name -> array (THEORY.md section 1).  Every
+A layered point is a ``dict`` name -> array (docs/theory.md section 1).  Every
 objective follows the protocol of :class:`.protocol.Objective` (module docstring of
 :mod:`.protocol`): ``layers``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
-``constants`` (Assumption 1, THEORY.md section 4, with derivations in the
+``constants`` (Assumption 1, docs/theory.md section 4, with derivations in the
 docstrings), ``separable``, ``lower_bound``/``optimum``, ``initial_point`` and
 ``sample_point``.
 

@@ -3,7 +3,7 @@
 The constants of a norm ``||.|| = c ||mat(.)||_base`` are those of its base
 geometry on the matrix view (:meth:`gluon_ref.geometry.Geometry.comparison`,
 where each is derived and shown attained), rescaled by the shape factor ``c``
-(LMOS.md section 1).
+(docs/norms.md section 1).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, f
     inf->inf (row l1)     sqrt(m)          sqrt(m)          1 e_1^T
     ====================  ===============  ===============  ===========================
 
-    and both are divided by ``c`` for ``||.|| = c ||.||_base``.  By LMOS.md
+    and both are divided by ``c`` for ``||.|| = c ||.||_base``.  By docs/norms.md
     section 5 item 7 the duals satisfy ``||G||_* <= kappa ||G||_F`` and
     ``||G||_* <= nu ||G||_nuc``.
     """

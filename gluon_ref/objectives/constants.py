@@ -1,6 +1,6 @@
 """Records of proved smoothness constants: per-layer (Assumption 1) and box (segment form).
 
-:class:`LayerConstants` holds the constants of Assumption 1 (THEORY.md section
+:class:`LayerConstants` holds the constants of Assumption 1 (docs/theory.md section
 4) that a separable objective proves for one layer; :class:`LocalConstants`
 holds the block Lipschitz bounds a non-separable objective proves on a box
 around an anchor; :func:`gronwall_constants` turns Hessian-form constants into
@@ -24,7 +24,7 @@ class LayerConstants:
 
     ``||grad_i f(X) - grad_i f(Y)||_(i)* <= (L0 + L1 ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)``
     for all ``X, Y`` with ``||X_i - Y_i||_(i) <= valid_within`` (``valid_within = inf``:
-    Assumption 1 exactly as in THEORY.md section 4).  Lemma D (section 5)
+    Assumption 1 exactly as in docs/theory.md section 4).  Lemma D (section 5)
     then holds for every step whose blocks have length ``<= valid_within``.
 
     ``hessian`` holds the constants of the local (Hessian) form
@@ -87,7 +87,7 @@ class LocalConstants:
 
     which follows from ``||H_ij(Z)[D_j]||_(i)* <= h[i, j] ||D_j||_(j)`` for all
     ``Z`` in the (convex) box and ``grad f(Y) - grad f(X) = int_0^1 H(Z_t)[D] dt``.
-    Consequences used by the tests (THEORY.md section 4 caveat: the segment
+    Consequences used by the tests (docs/theory.md section 4 caveat: the segment
     form is what the proofs need):
 
     * one-layer steps (only block ``i`` moves): Assumption 1 along the segment

@@ -16,10 +16,10 @@ Gradients with ``P = softmax(logits) - onehot(y)`` (per column):
 tangents, softmax Jacobian ``dp = p * (dl - <p, dl>)``).  ``log-sum-exp`` is
 evaluated with the max shift, so any finite point is in the domain.
 
-Layer norms (Gluon/Scion practice, THEORY.md section 9): hidden weight
+Layer norms (Gluon/Scion practice, docs/theory.md section 9): hidden weight
 ``rms_to_rms``, output weight ``sign`` (normalized Sign, as the CNN/NanoGPT
 heads), biases ``rms``.  No smoothness constants are claimed (the model is
-non-separable; use the trajectory estimator of THEORY.md section 8).
+non-separable; use the trajectory estimator of docs/theory.md section 8).
 Lower bound 0 (cross-entropy is non-negative).
 
 Source: scikit-learn ``load_digits`` (UCI optical recognition of handwritten

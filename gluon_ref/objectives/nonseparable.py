@@ -2,7 +2,7 @@
 
 For these ``grad_i f`` depends on the other layers, so Assumption 1 read
 literally (for all X, Y with only ``||X_i - Y_i||`` on the right) cannot hold
-for any constants (THEORY.md section 4 caveat): take ``Y`` equal to ``X`` in
+for any constants (docs/theory.md section 4 caveat): take ``Y`` equal to ``X`` in
 block ``i`` but not elsewhere.  ``constants`` is therefore ``None``.  What the
 proofs use is the inequality along a step; :meth:`local_constants` returns
 block bounds ``h`` (see :class:`~.constants.LocalConstants`) valid on a box
@@ -12,12 +12,12 @@ form (one-layer steps), the all-layer gradient bound and Lemma D follow.
 Notation for the derivations: ``kappa_l``, ``nu_l`` are the exact comparison
 constants ``||D||_F <= kappa_l ||D||_(l)``, ``||D||_2 <= nu_l ||D||_(l)``
 (:func:`~.comparisons.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
-||G||_F`` (LMOS.md 5.7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
+||G||_F`` (docs/norms.md section 5 item 7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
 r_l``.  Every bound below is a product of these with Frobenius/spectral
 submultiplicativity ``||A B||_F <= ||A||_2 ||B||_F``; they are valid, not tight
 (tests measure the ratio).
 
-Sources: THEORY.md section 4 (caveat) and section 5 (Lemma D); deep linear
+Sources: docs/theory.md section 4 (caveat) and section 5 (Lemma D); deep linear
 networks: Arora et al., arXiv 1810.02281 (the model, not the bounds);
 reduced-rank regression optimum: Eckart-Young-Mirsky.
 """
@@ -31,7 +31,7 @@ import numpy as np
 from ..backend import to_numpy
 from .comparisons import norm_comparisons
 from .constants import LocalConstants
-from .protocol import Block, Objective
+from .protocol import Block, Objective, sample_count
 from .quadratics import quadratic_constant
 
 __all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]
@@ -100,12 +100,12 @@ class DeepLinear(Objective):
         self._set_layers({self.names[l]: Block((widths[l + 1], widths[l]), norms[l])
                           for l in range(L)})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.Sigma = Z @ Z.T / Z.shape[1]
         self.Sigma_yz = Y @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
         self.optimum = self._optimum()
-        self.source = "nonseparable.py (DeepLinear); THEORY.md section 4 caveat"
+        self.source = "nonseparable.py (DeepLinear); docs/theory.md section 4 caveat"
 
     def _optimum(self) -> float | None:
         lam, U = np.linalg.eigh(self.Sigma)
@@ -291,7 +291,7 @@ class TanhMLP(Objective):
         self._set_layers({"W1": Block((hidden, Z.shape[0]), norms[0]),
                           "W2": Block((Y.shape[0], hidden), norms[1])})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.hidden = hidden
         self.lower_bound = 0.0
         self.optimum = 0.0 if (teacher_width is not None and hidden >= teacher_width) else None

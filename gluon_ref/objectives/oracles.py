@@ -1,7 +1,7 @@
-"""Stochastic gradient oracles with known variance (Assumption 2, THEORY.md section 4).
+"""Stochastic gradient oracles with known variance (Assumption 2, docs/theory.md section 4).
 
 An oracle separates drawing a sample from evaluating at it, so two gradients
-can share one sample (momentum variance reduction, THEORY.md section 10):
+can share one sample (momentum variance reduction, docs/theory.md section 10):
 
     xi = oracle.draw()                 # advances the seeded generator
     g  = oracle.grad(X, xi)            # dict of per-layer stochastic gradients
@@ -13,14 +13,14 @@ construction (:meth:`reset` restarts the sequence), and noise is drawn in
 NumPy float64 and then moved to the point's namespace, so a seed gives the
 same sequence on every backend.
 
-The norm of Assumption 2 is uncertain (THEORY.md section 4); both readings
+The norm of Assumption 2 is uncertain (docs/theory.md section 4); both readings
 are supported and documented per oracle:
 
 (a) ``variance_norm="dual"``: per layer, ``E ||g_i - grad_i f||_(i)*^2 = sigma_i^2``;
 (b) ``variance_norm="euclidean"``: ``E ||g - grad f||_2^2 = sigma^2`` over all
     layers (global ``sigma``), or per layer when ``sigma`` is a dict.  Then
     (a) holds with ``sigma_i <= kappa_i sigma`` where ``||G||_(i)* <= kappa_i
-    ||G||_F`` (:func:`~.comparisons.norm_comparisons`, LMOS.md 5.7); see
+    ||G||_F`` (:func:`~.comparisons.norm_comparisons`, docs/norms.md section 5 item 7); see
     :meth:`NoiseOracle.dual_sigma_bounds`.
 """
 

@@ -1,6 +1,6 @@
 """The layered-objective protocol and the validation of layered points.
 
-A **layered point** is a mapping ``name -> array`` (THEORY.md section 1: X =
+A **layered point** is a mapping ``name -> array`` (docs/theory.md section 1: X =
 (X_1, ..., X_p), one block per layer, PyTorch layout ``(d_out, d_in)``).  The
 order of the layers is the order of :attr:`Objective.layers`; every returned
 gradient is a ``dict`` in that order.  All arrays of one point share one
@@ -23,7 +23,7 @@ Protocol (:class:`Objective`)
                       (exact where ``hvp_exact`` is True, otherwise a central
                       difference of gradients, :meth:`Objective.hvp_fd`).
 ``constants``         ``dict[name, LayerConstants]`` or ``None``: constants for
-                      Assumption 1 (THEORY.md section 4) that are *proved* in
+                      Assumption 1 (docs/theory.md section 4) that are *proved* in
                       the class docstring.  ``None`` for non-separable
                       objectives, for which Assumption 1 read literally cannot
                       hold (section 4 caveat); those provide
@@ -66,7 +66,21 @@ __all__ = [
     "Objective",
     "to_namespace",
     "layer_dual_norms",
+    "sample_count",
 ]
+
+
+def sample_count(Z, what: str) -> int:
+    """``N``, the number of samples (columns) of ``Z``, checked to be at least 1.
+
+    With ``N = 0`` every finite-sum objective is ``0/0``; the constants then come out
+    non-finite and a later check would blame the wrong quantity.
+    """
+    n = int(np.shape(Z)[1]) if np.ndim(Z) == 2 else 0
+    if n < 1:
+        raise ValueError(f"{what} needs at least one sample (n_samples >= 1); got inputs of "
+                         f"shape {tuple(np.shape(Z))}")
+    return n
 
 Point = Mapping[str, Any]
 

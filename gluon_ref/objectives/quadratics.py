@@ -9,7 +9,7 @@ self-adjoint positive semidefinite operator ``A`` of one of three kinds:
 * ``"elementwise"``: ``A(D) = W * D`` (W >= 0 entrywise).
 
 Its gradient is ``A(X - C)``, so ``grad f_i(X) - grad f_i(Y) = A(X - Y)`` and
-the *best* constant of Assumption 1 (THEORY.md section 4, with ``L1 = 0``) is
+the *best* constant of Assumption 1 (docs/theory.md section 4, with ``L1 = 0``) is
 
     L0* = sup_{D != 0} ||A(D)||_* / ||D||  =  q* := max_{||D|| <= 1} <D, A(D)>.       (Q)
 
@@ -20,9 +20,9 @@ norm, with its derivation and proved tightness (exact, or ``>= 2/pi`` for the
 semidefinite bounds), is the norm's geometry's rule: the table is in
 :mod:`gluon_ref.quadforms`, the code in :meth:`gluon_ref.geometry.Geometry.quadratic`,
 and :func:`quadratic_constant` applies it to a block (a scaled norm ``c
-||.||_base`` divides ``q*`` by ``c^2``, LMOS.md section 1).
+||.||_base`` divides ``q*`` by ``c^2``, docs/norms.md section 1).
 
-Sources: THEORY.md section 4 (Assumption 1), LMOS.md sections 1 and 5.7;
+Sources: docs/theory.md section 4 (Assumption 1), docs/norms.md section 1 and section 5 item 7;
 Gluon, arXiv 2505.13416.
 """
 
@@ -35,6 +35,7 @@ import numpy as np
 from ..norms import _matrix_shape, get_norm
 from ..quadforms import KINDS, QuadConstant, check_psd, sdp_maxqp_bound
 from .constants import LayerConstants
+from .protocol import sample_count
 from .separable import LayerTerm, SeparableObjective
 
 __all__ = [
@@ -55,7 +56,7 @@ def quadratic_constant(kind: str, M: np.ndarray, shape, norm) -> QuadConstant:
 
     The rule is the norm's base geometry's (:meth:`gluon_ref.geometry.Geometry.quadratic`,
     table and derivations in :mod:`gluon_ref.quadforms`) on the block's matrix view,
-    divided by ``c^2`` for ``||.|| = c ||.||_base`` (LMOS.md section 1).  ``norm`` is a
+    divided by ``c^2`` for ``||.|| = c ||.||_base`` (docs/norms.md section 1).  ``norm`` is a
     catalogue name or :class:`~gluon_ref.norms.Norm`; ``shape`` the block shape.
     """
     if kind not in KINDS:
@@ -165,7 +166,7 @@ class LeastSquaresLayer(LayerTerm):
             raise ValueError(f"Z must be (d_in={center.shape[1]}, N), got {Z.shape}")
         self.Z = Z
         self.center = center
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.K = Z @ Z.T / Z.shape[1]
         self.lower_bound = self.optimum = 0.0
         self._const = quadratic_constant("right", self.K, center.shape, norm)
@@ -225,7 +226,7 @@ def separable_quadratic(specs, seed: int = 0, name: str = "separable_quadratic"
     rng = np.random.default_rng(seed)
     terms = {k: random_quadratic_layer(rng, shape, norm, kind) for k, (shape, norm, kind) in specs.items()}
     return SeparableObjective(terms, name=name,
-                              source="quadratics.py module docstring; THEORY.md section 4")
+                              source="quadratics.py module docstring; docs/theory.md section 4")
 
 
 #: one layer per norm family, mixing operator kinds (used by tests and claims)
@@ -269,7 +270,7 @@ def least_squares_objective(seed: int = 0, n_samples: int = 64,
         C = rng.standard_normal(shape) / math.sqrt(shape[1])
         terms[k] = LeastSquaresLayer(Z, C, norm)
     return SeparableObjective(terms, name="least_squares",
-                              source="quadratics.py; THEORY.md section 4 (least squares with valid L0)")
+                              source="quadratics.py; docs/theory.md section 4 (least squares with valid L0)")
 
 
 __all__ += ["least_squares_objective", "ZOO_SPECS"]

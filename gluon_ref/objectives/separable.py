@@ -3,12 +3,12 @@
 A :class:`LayerTerm` is one ``f_i`` on one block: its value and gradient, its
 Hessian-vector product, its proved constants (:class:`~.constants.LayerConstants`)
 and its lower bound / optimum.  :class:`SeparableObjective` sums terms; it is
-the family on which Assumption 1 (THEORY.md section 4) can hold literally,
+the family on which Assumption 1 (docs/theory.md section 4) can hold literally,
 because ``grad_i f`` depends on ``X_i`` only.
 
 Finite-sum terms (least squares, GLMs) share one sample index set: a
 minibatch ``batch`` selects the same samples in every finite-sum layer (one
-sample ``xi`` shared by all layers, Algorithm 1 of THEORY.md section 3);
+sample ``xi`` shared by all layers, Algorithm 1 of docs/theory.md section 3);
 deterministic terms ignore it.
 """
 

@@ -77,7 +77,7 @@ Domain: the functions are entire, but ``cosh`` overflows; the domain is the
 set where ``f`` is finite in the working dtype, ``|argument| <= log(max
 float) - log(sum of weights) - 1``; outside it a ``ValueError`` names the layer.
 
-Sources: THEORY.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
+Sources: docs/theory.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
 gradient clipping accelerates training", arXiv 1905.11881; Gluon, arXiv 2505.13416.
 """
 
@@ -89,7 +89,7 @@ import numpy as np
 
 from ..norms import NORM_CATALOGUE
 from .constants import LayerConstants
-from .protocol import DomainError
+from .protocol import DomainError, sample_count
 from .quadratics import quadratic_constant
 from .separable import LayerTerm, SeparableObjective
 
@@ -131,7 +131,7 @@ class GLMLayer(LayerTerm):
             raise ValueError("logistic labels must be -1 or +1")
         self.loss = loss
         self.Z, self.T = Z, T
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.K = Z @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
         if loss == "logcosh":
@@ -299,6 +299,9 @@ def glm_objective(seed: int = 0, n_samples: int = 96, loss: str = "logistic",
     probability 0.1 (non-separable data, so ``inf f > 0``); logcosh targets
     ``X* z_s`` (optimum 0 at ``X*``).  Reproducible from ``seed``.
     """
+    # validated first: any other string used to build a log-cosh GLM silently
+    if loss not in GLMLayer.LOSSES:
+        raise ValueError(f"loss must be one of {sorted(GLMLayer.LOSSES)}, got {loss!r}")
     rng = np.random.default_rng(seed)
     specs = specs or {"spectral": ((4, 5), "spectral"), "rms_to_rms": ((3, 6), "rms_to_rms"),
                       "rownorm": ((3, 4), "rownorm"), "linf": ((2, 3), "linf"),

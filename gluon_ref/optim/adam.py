@@ -8,9 +8,9 @@ Per parameter, step ``k = 0, 1, ...``:
     p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
 Entries with ``m_hat = 0`` and ``sqrt(v_hat) + eps = 0`` give 0 (``g_j = 0``
-must map to 0, THEORY.md section 11.4).
+must map to 0, docs/theory.md section 11.4).
 
-**LMO special case** (THEORY.md section 11.4, "Old Optimizer, New Norm",
+**LMO special case** (docs/theory.md section 11.4, "Old Optimizer, New Norm",
 arXiv 2409.20325): with ``beta1 = beta2 = 0`` and ``eps = 0`` the update is
 ``g / sqrt(g^2) = sign(g)``, i.e. layer-wise sign descent, the Gluon step with
 the l_inf norm and radius ``lr`` (:meth:`Adam.as_gluon`, only for that case).
@@ -98,7 +98,7 @@ class Adam(Optimizer):
         """Sign descent, l_inf norm, radius lr: valid only for betas = (0, 0), eps = 0, wd = 0."""
         if tuple(self.betas) != (0.0, 0.0) or self.eps != 0 or self.weight_decay != 0:
             raise ValueError("Adam is a Gluon (sign-descent) step only with betas=(0, 0), eps=0, "
-                             "weight_decay=0 (THEORY.md 11.4)")
+                             "weight_decay=0 (docs/theory.md 11.4)")
         return gluon_config(params, norms="linf", stepsizes=self.lr)
 
 

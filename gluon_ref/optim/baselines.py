@@ -1,8 +1,8 @@
 """Simple presets: layer-wise normalized GD and signSGD (LMO methods), and SGD (a baseline).
 
-**Layer-wise normalized GD** (THEORY.md section 9): ``X <- X - lr M/||M||_F``,
+**Layer-wise normalized GD** (docs/theory.md section 9): ``X <- X - lr M/||M||_F``,
 the Gluon step with the Frobenius norm and radius ``lr``.
-**Layer-wise signSGD / Signum** (THEORY.md section 9; Bernstein et al.,
+**Layer-wise signSGD / Signum** (docs/theory.md section 9; Bernstein et al.,
 arXiv 1802.04434): ``X <- X - lr sign(M)``, the Gluon step with the l_inf norm.
 For both, ``momentum = beta`` is an EMA with a zero-initialised buffer,
 ``M <- beta M + (1 - beta) g`` (Signum's convention, which is the ``"scion"``

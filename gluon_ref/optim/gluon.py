@@ -1,4 +1,4 @@
-"""The generic Gluon step: layer-wise LMO updates (THEORY.md sections 2-3).
+"""The generic Gluon step: layer-wise LMO updates (docs/theory.md sections 2-3).
 
 For every layer ``i``, from the same iterate ``X^k``:
 
@@ -43,7 +43,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..geometry import Spectral
 from ..norms import Norm, get_norm
 from .base import MomentumState, Optimizer
 from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
@@ -147,7 +146,7 @@ def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
     for name, shape in shapes.items():
         role = role_of[name]
         norm = get_norm(_lookup(norms, name, shape, role, "norm"))
-        if orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(orthogonalizer)
         if len(shape) not in norm.ndims:
             raise ValueError(f"layer {name!r} has shape {shape}, but norm {norm.name!r} accepts "

@@ -3,10 +3,10 @@
 Parameters are a mapping ``name -> array`` or a sequence of arrays (then the
 names are ``"0"``, ``"1"``, ...); every optimizer in :mod:`gluon_ref.optim`
 returns new parameters in the same container type.  Layout follows PyTorch
-(THEORY.md section 1): a weight is ``(d_out, d_in)``, a conv kernel
+(docs/theory.md section 1): a weight is ``(d_out, d_in)``, a conv kernel
 ``(c_out, c_in, k, k)``, a bias a vector.
 
-**Roles** (THEORY.md section 9, LMOS.md section 2c).  Scion, unScion and
+**Roles** (docs/theory.md section 9, docs/norms.md section 2c).  Scion, unScion and
 Gluon assign a norm and a radius to a layer by what it does.  The roles are
 
 =============  ================================================================
@@ -52,7 +52,7 @@ __all__ = [
 
 ROLES = ("hidden", "embedding", "output", "bias", "conv")
 
-#: Role -> catalogue norm rules of THEORY.md section 9 (pass one as ``norms=`` to
+#: Role -> catalogue norm rules of docs/theory.md section 9 (pass one as ``norms=`` to
 #: :func:`gluon_ref.optim.gluon_config`).  ``scion_llm``: unScion/Gluon for LLMs
 #: (hidden RMS->RMS, tied embedding/output normalized Sign with n = d_in, 1-D BiasRMS);
 #: ``scion_cnn``: unScion/Gluon for CNNs (conv SpectralConv, biases BiasRMS, head
@@ -80,7 +80,7 @@ def default_role(name: str, shape: Sequence[int]) -> str:
     * any other 2-D -> ``hidden``.
 
     A tied embedding/output matrix gets the same norm either way (normalized
-    Sign, THEORY.md section 9), so the order of the two tests only matters for
+    Sign, docs/theory.md section 9), so the order of the two tests only matters for
     radii.
     """
     nd = len(tuple(shape))

@@ -1,4 +1,4 @@
-"""Muon with torch.optim.Muon's signature and semantics (THEORY.md section 11.7).
+"""Muon with torch.optim.Muon's signature and semantics (docs/theory.md section 11.7).
 
 Written in the ecosystem's own form, independently of the generic Gluon step,
 so that the equivalence table (``gluon-ref equivalence``) can catch a
@@ -21,7 +21,7 @@ Differences from torch: the functional form takes ``params`` in ``init``
 rather than the constructor; Newton-Schulz runs in the input dtype (torch
 runs it in bfloat16; :mod:`gluon_ref.polar` can emulate that).
 
-As a Gluon special case (:meth:`Muon.as_gluon`, THEORY.md sections 3 and 9):
+As a Gluon special case (:meth:`Muon.as_gluon`, docs/theory.md sections 3 and 9):
 norm ``muon_spectral`` (``'original'``) or ``spectral`` with radius factor
 ``0.2 sqrt(max(m, n))`` (``'match_rms_adamw'``); momentum ``"nesterov"``
 (or ``"scion"`` with ``alpha = 1 - mu`` when ``nesterov=False``); with

@@ -1,11 +1,11 @@
-"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, THEORY.md sections 3 and 9).
+"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, docs/theory.md sections 3 and 9).
 
 Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 1. ``d <- (1 - alpha) d + alpha g`` (zero-initialised buffer);
 2. ``update = scale * dualize(d)``, where ``dualize`` returns the *positive*
    maximiser ``s(d)`` scaled as in the Scion code's norm backends
-   (LMOS.md section 2c), so the step subtracts it:
+   (docs/norms.md section 2c), so the step subtracts it:
 
    ==================  ========================================================
    ``Spectral``        ``sqrt(d_out/d_in) polar(d)``             (hidden 2-D)
@@ -19,7 +19,7 @@ Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
 
-**Assignments** (THEORY.md section 9, radii from LMOS.md section 2c):
+**Assignments** (docs/theory.md section 9, radii from docs/norms.md section 2c):
 
 * ``"llm"``: hidden ``Spectral`` (RMS->RMS), embedding/output ``Sign``
   (normalized, ``n = d_in``), biases ``BiasRMS``.  Defaults: ``lr = 3.6e-4``,
@@ -31,7 +31,7 @@ So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
   conv 8, bias 8, output 128, and ``lr`` must be given (no documented value).
 
 The Scion code adds a small eps to denominators; here ``eps = 0`` by default
-(exact formulas, LMOS.md section 3).
+(exact formulas, docs/norms.md section 3).
 """
 
 from __future__ import annotations

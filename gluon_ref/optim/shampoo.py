@@ -12,7 +12,7 @@ eigenvalues at or below ``max(m, n) * eps_machine * tr(A)`` (the rounding floor
 of a Gram matrix) treated as zero (a pseudo-inverse root), so rank-deficient
 and non-square gradients work with ``eps = 0``.
 
-**LMO special case** (THEORY.md section 11.4, arXiv 2409.20325): with
+**LMO special case** (docs/theory.md section 11.4, arXiv 2409.20325): with
 ``decay = 0`` and ``eps = 0``, ``(G G^T)^(-1/4) G (G^T G)^(-1/4) = U V^T``, so
 Shampoo is spectral descent, the Gluon step with the spectral norm and radius
 ``lr`` (:meth:`Shampoo.as_gluon`, only for that case).  The code here never
@@ -106,5 +106,5 @@ class Shampoo(Optimizer):
         """Spectral descent with radius lr: valid only for decay = 0 and eps = 0."""
         if self.decay != 0 or self.eps != 0:
             raise ValueError("Shampoo is a Gluon (spectral) step only with decay=0 and eps=0 "
-                             "(THEORY.md 11.4)")
+                             "(docs/theory.md 11.4)")
         return gluon_config(params, norms="spectral", stepsizes=self.lr)

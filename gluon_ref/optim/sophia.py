@@ -1,4 +1,4 @@
-"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (THEORY.md section 11.5).
+"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (docs/theory.md section 11.5).
 
 Per parameter at step ``k``:
 

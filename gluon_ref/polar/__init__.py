@@ -1,4 +1,4 @@
-"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (POLAR.md).
+"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (docs/polar.md).
 
 * :mod:`~gluon_ref.polar.exact` — ``polar_exact``: ``U_r V_r^T`` from the thin SVD;
 * :mod:`~gluon_ref.polar.iterations` — ``newton_schulz``: one mechanism for every

@@ -1,6 +1,6 @@
 """The inexact-LMO bridge: what an approximate orthogonalizer costs the Gluon theory.
 
-The theory (THEORY.md sections 2 and 5) assumes the exact maximiser ``s(G) = U V^T`` of
+The theory (docs/theory.md sections 2 and 5) assumes the exact maximiser ``s(G) = U V^T`` of
 ``<G, S>`` over the spectral unit ball, with ``<G, s(G)> = ||G||_*`` and ``||s(G)||_2 = 1``.
 An approximation ``O`` (a Newton–Schulz output) is measured by the two numbers the
 inexact-LMO analyses use:
@@ -15,7 +15,7 @@ inexact-LMO analyses use:
 radius descent is guaranteed iff ``delta < 1 - rho^2 / 2``.
 
 For an odd-polynomial schedule both numbers follow from the scalar model
-(POLAR.md section 2): with ``x_i = sigma_i / s`` and ``phi = phi_T``,
+(docs/polar.md section 2): with ``x_i = sigma_i / s`` and ``phi = phi_T``,
 ``<G, O> = sum_i sigma_i phi(x_i)`` and ``||O||_2 = max_i |phi(x_i)|``, so
 ``delta = 1 - sum_i sigma_i phi(x_i) / sum_i sigma_i`` (:func:`predicted_lmo_quality`).
 """

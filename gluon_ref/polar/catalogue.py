@@ -1,4 +1,4 @@
-"""Newton–Schulz presets shipped in public optimizer code, with their sources (POLAR.md 4-9).
+"""Newton–Schulz presets shipped in public optimizer code, with their sources (docs/polar.md 4-9).
 
 Each :class:`Preset` records a coefficient list *as shipped*: its numbers,
 what happens when a run asks for more steps than the list holds (``tail``:

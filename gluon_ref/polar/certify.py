@@ -1,4 +1,4 @@
-"""Certificates of odd-polynomial schedules from the exact scalar model (POLAR.md section 2).
+"""Certificates of odd-polynomial schedules from the exact scalar model (docs/polar.md section 2).
 
 A Newton–Schulz-type schedule maps every normalised singular value
 ``x = sigma / s`` through ``phi_T = p_T o ... o p_1`` and keeps the singular
@@ -50,7 +50,7 @@ Verdicts (:attr:`Certificate.kind`):
 * ``"certified"`` — sign preserved and ``sup |1 - phi_T| <= tolerance``;
 * ``"band"`` — sign preserved, output band ``[a, b]`` (e.g. Muon's quintic);
 * ``"matrix test"`` — the schedule's normalisation is not a singular-value
-  transform (Turbo-Muon's AOL row scaling, POLAR.md section 9.1) or the
+  transform (Turbo-Muon's AOL row scaling, docs/polar.md section 9.1) or the
   method is not a polynomial (Dion's power iteration): no certificate is
   possible; :mod:`gluon_ref.polar.catalogue` runs a matrix test instead.
 """
@@ -297,7 +297,7 @@ def certify(schedule: Any, lo: float | None = None, hi: float | None = None, *,
     normalisation sets the default ``hi = 1/safety``, :func:`default_interval`)
     or a sequence of odd-coefficient tuples ``(c_0, c_1, ...)``.  ``lo``
     defaults to ``1e-3`` (the Polar Express design interval, of the order of
-    bfloat16's resolution, POLAR.md section 8.5).  ``tolerance`` is the final
+    bfloat16's resolution, docs/polar.md section 8.5).  ``tolerance`` is the final
     error below which the verdict is ``"certified"`` (default ``1e-2``, the
     fidelity an emulated bfloat16 run has anyway, section 2).  See the module
     docstring for what is proved and how.

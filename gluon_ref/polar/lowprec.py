@@ -1,4 +1,4 @@
-"""Emulated low precision for Newton–Schulz runs (POLAR.md section 10).
+"""Emulated low precision for Newton–Schulz runs (docs/polar.md section 10).
 
 NumPy (and the Array API) have no bfloat16, and array-api-strict has no
 float16.  Both are emulated here: values are *stored* in float32 and every
@@ -52,7 +52,7 @@ Normalisation under emulation: for bfloat16 the input, ``||G||_F``, ``s`` and
 ``X_0`` are rounded (torch and Keller Jordan compute the norm of the bf16
 tensor and divide in bf16); for float16 the norm and ``s`` stay in float32 and
 only ``X_0`` is rounded (gram-newton-schulz normalises in float32, then casts,
-POLAR.md section 4), which also keeps ``||G||_F`` clear of float16 overflow.
+docs/polar.md section 4), which also keeps ``||G||_F`` clear of float16 overflow.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Orthogonalizers that are not a plain Newton–Schulz run, held against ``U V^T`` (POLAR.md section 9).
+"""Orthogonalizers that are not a plain Newton–Schulz run, held against ``U V^T`` (docs/polar.md section 9).
 
 * :func:`aol_newton_schulz` — Turbo-Muon: AOL row scaling (Prach & Lampert,
   arXiv 2208.03160) instead of the Frobenius normalisation, then the
-  polynomial steps (POLAR.md section 9.1).  ``diag(d) X`` has different
+  polynomial steps (docs/polar.md section 9.1).  ``diag(d) X`` has different
   singular vectors than ``X``, so this is **not** a singular-value transform:
   the scalar model does not apply and the error against ``polar(G)`` has a
   floor that more steps do not remove.
@@ -13,7 +13,7 @@
   the rank-``r`` truncation); early iterates have non-orthogonal unit columns
   in ``Q``, so ``||O||_2`` can exceed 1 (the update leaves the spectral ball).
 * :func:`gram_newton_schulz_restarted` — the Gram form of Newton–Schulz
-  (POLAR.md section 9.2; Dao-AILab/gram-newton-schulz) with restarts,
+  (docs/polar.md section 9.2; Dao-AILab/gram-newton-schulz) with restarts,
   written here as an *oracle for the certifier and the comparison harness*
   (the production Gram iteration lives in
   :mod:`gluon_ref.polar.iterations`).  In exact arithmetic it equals the
@@ -66,7 +66,7 @@ def aol_scale(x: Any, eps: float = 1e-7):
 
 def aol_newton_schulz(g: Any, polynomials: Sequence[Sequence[float]], *, eps: float = 1e-7,
                       emulate: Any = None):
-    """Turbo-Muon's orthogonalizer: AOL scaling, then the polynomial steps (POLAR.md 9.1).
+    """Turbo-Muon's orthogonalizer: AOL scaling, then the polynomial steps (docs/polar.md 9.1).
 
     ``X_0 = diag(d) G`` on the wide orientation (tall inputs are transposed
     and transposed back), ``d`` from :func:`aol_scale`; then
@@ -157,7 +157,7 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
 def gram_newton_schulz_restarted(g: Any, polynomials: Sequence[Sequence[float]], *,
                                  restarts: Sequence[int] = (2,), normalization: str = "frobenius",
                                  eps: float = 1e-7, safety: float = 1.0, emulate: Any = None):
-    """Gram Newton–Schulz with restarts (POLAR.md section 9.2), as an oracle.
+    """Gram Newton–Schulz with restarts (docs/polar.md section 9.2), as an oracle.
 
     On the wide orientation ``X_0 = G/s`` (p x q): ``R = X X^T``; step ``t``
     with ``Z = c_1 R + c_2 R^2 + ...`` sets ``Q <- Z + c_0 I`` (first step or

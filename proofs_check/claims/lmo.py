@@ -1,4 +1,4 @@
-"""Claims about norms and LMOs (LMOS.md sections 2, 5 and 6)."""
+"""Claims about norms and LMOs (docs/norms.md sections 2, 5 and 6)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ LMO_IDENTITY_CLAIMS = [
                    "the primal norm, and lmo is 0-homogeneous."),
         latex=r"\langle g,\mathrm{lmo}(g)\rangle=-\|g\|_*,\ \|\mathrm{lmo}(g)\|=1,\ "
               r"\mathrm{lmo}(g)\in\arg\min_{\|x\|\le1}\langle g,x\rangle",
-        source=f"LMOS.md sections 5.1, 5.8, 6 ({get_norm(name).source})",
+        source=f"docs/norms.md section 5 items 1 and 8, section 6 ({get_norm(name).source})",
         status="elementary",
         hypotheses=("g != 0", "float64", "exact SVD for spectral norms"),
         numeric=_identities(name),
@@ -208,7 +208,7 @@ CLAIMS = LMO_IDENTITY_CLAIMS + [
                   "with value -||g||_*^2/(2L), for every catalogue norm.",
         latex=r"\arg\min_d \langle g,d\rangle+\tfrac{L}{2}\|d\|^2=\tfrac{\|g\|_*}{L}\,"
               r"\mathrm{lmo}(g),\quad \min=-\tfrac{\|g\|_*^2}{2L}",
-        source="LMOS.md 5.3; Old Optimizer, New Norm (arXiv 2409.20325)",
+        source="docs/norms.md section 5 item 3; Old Optimizer, New Norm (arXiv 2409.20325)",
         status="proved",
         hypotheses=("L > 0",),
         numeric=_steepest_numeric,
@@ -220,14 +220,14 @@ CLAIMS = LMO_IDENTITY_CLAIMS + [
         statement="The sharp operator g# = ||g||_* s(g) satisfies ||g#|| = ||g||_* and "
                   "<g, g#> = ||g||_*^2.",
         latex=r"\|g^\sharp\|=\|g\|_*,\ \langle g,g^\sharp\rangle=\|g\|_*^2",
-        source="LMOS.md 5.2", status="elementary", numeric=_sharp_numeric, tags=("lmo",),
+        source="docs/norms.md section 5 item 2", status="elementary", numeric=_sharp_numeric, tags=("lmo",),
     ),
     Claim(
         id="lmo.hoelder",
         statement="Hölder's inequality |<a, b>| <= ||a|| ||b||_* for every catalogue norm "
                   "(tight at b = -dual_lmo(a)).",
         latex=r"|\langle a,b\rangle|\le\|a\|\,\|b\|_*",
-        source="THEORY.md section 1", status="elementary", numeric=_hoelder_numeric, tags=("lmo",),
+        source="docs/theory.md section 1", status="elementary", numeric=_hoelder_numeric, tags=("lmo",),
     ),
     Claim(
         id="lmo.product_norm",
@@ -235,7 +235,7 @@ CLAIMS = LMO_IDENTITY_CLAIMS + [
                   "sum_l rho_l ||g_l||_{l,*}, the LMO is block-wise rho_l lmo_l(g_l), and the value "
                   "identity holds for the whole network.",
         latex=r"\|g\|_*=\sum_l\rho_l\|g_l\|_{l,*},\ \mathrm{lmo}(g)_l=\rho_l\,\mathrm{lmo}_l(g_l)",
-        source="LMOS.md 2b and 5.6", status="elementary", numeric=_product_numeric, tags=("lmo",),
+        source="docs/norms.md section 2b and section 5 item 6", status="elementary", numeric=_product_numeric, tags=("lmo",),
     ),
     Claim(
         id="lmo.ball_inclusions",
@@ -244,14 +244,14 @@ CLAIMS = LMO_IDENTITY_CLAIMS + [
                   "(||A||_{RMS->RMS} <= n ||A||_{1->RMS}).",
         latex=r"\|A\|_{\mathrm{RMS}\to\infty}\le n\max|A_{ij}|,\ "
               r"\|A\|_{\mathrm{RMS}\to\mathrm{RMS}}\le n\|A\|_{1\to\mathrm{RMS}}",
-        source="LMOS.md 2b notes", status="elementary", numeric=_inclusion_numeric, tags=("lmo",),
+        source="docs/norms.md 2b notes", status="elementary", numeric=_inclusion_numeric, tags=("lmo",),
     ),
     Claim(
         id="lmo.control.wrong_oracle",
         statement="Negative control: the Frobenius direction -g/||g||_F, rescaled onto the "
                   "spectral sphere, is NOT the spectral LMO; sampled feasible points beat it.",
         latex=r"\min_{\|y\|_2\le1}\langle g,y\rangle<\langle g,-g/\|g\|_2\rangle",
-        source="LMOS.md 6.3 (optimality check)", status="elementary",
+        source="docs/norms.md section 6 item 3 (optimality check)", status="elementary",
         numeric=_wrong_oracle_numeric, expect="violated", tags=("lmo", "control"),
     ),
 ]

@@ -1,4 +1,4 @@
-"""Claims about the Gluon step, its special cases and related optimizers (THEORY.md 2-3, 5, 9-11).
+"""Claims about the Gluon step, its special cases and related optimizers (docs/theory.md 2-3, 5, 9-11).
 
 Each numeric check runs the library's optimizers (:mod:`gluon_ref.optim`) on
 small random problems and measures the identity or inequality; expected values
@@ -322,7 +322,7 @@ CLAIMS: list[Claim] = [
           statement="The generic Gluon step X + t lmo(G) satisfies <G, X^{k+1} - X^k> = -t ||G||_* and "
                     "||X^{k+1} - X^k|| = t, for every catalogue norm tried.",
           latex=r"\langle G, X^{k+1}-X^k\rangle = -t\|G\|_*,\quad \|X^{k+1}-X^k\| = t",
-          source="THEORY.md section 2; Gluon arXiv 2505.13416", status="proved",
+          source="docs/theory.md section 2; Gluon arXiv 2505.13416", status="proved",
           hypotheses=("exact LMO (exact SVD for spectral norms)", "G != 0", "float64"),
           numeric=_lmo_step_numeric, tags=("optim",)),
     Claim(id="optim.scg.uscg_length_ball_weight_decay",
@@ -330,28 +330,28 @@ CLAIMS: list[Claim] = [
                     "in it; SCG equals decoupled weight decay with eta = gamma*rho, lambda = 1/rho.",
           latex=r"\|\Delta x\| = \gamma\rho;\ \|x^k\|\le\rho;\ "
                 r"(1-\gamma)x+\gamma\rho\,\mathrm{lmo}(d) = x-\eta\lambda x+\eta\,\mathrm{lmo}(d)",
-          source="THEORY.md section 3; Scion arXiv 2502.07529", status="proved",
+          source="docs/theory.md section 3; Scion arXiv 2502.07529", status="proved",
           hypotheses=("exact LMO", "gamma in (0, 1]", "X^0 in the rho-ball"),
           numeric=_scg_numeric, tags=("optim",)),
     Claim(id="optim.adam_no_accumulation_is_sign_descent",
           statement="Adam with beta1 = beta2 = 0 and eps = 0 produces the same iterates as layer-wise "
                     "sign descent (Gluon step, l_inf norm, radius lr), over 20 steps.",
           latex=r"\beta_1=\beta_2=\epsilon=0:\ x-\eta\,g/\sqrt{g^2} = x-\eta\,\mathrm{sign}(g)",
-          source="THEORY.md section 11.4; arXiv 2409.20325", status="proved",
+          source="docs/theory.md section 11.4; arXiv 2409.20325", status="proved",
           hypotheses=("g_j = 0 mapped to 0",), numeric=_case_numeric("adam_sign"), tags=("optim",)),
     Claim(id="optim.shampoo_no_accumulation_is_spectral_descent",
           statement="Shampoo without accumulation, (GG^T)^(-1/4) G (G^TG)^(-1/4) from eigendecompositions, "
                     "produces the iterates of spectral descent X - lr U V^T, to max(1e-12, max(m,n) eps "
                     "kappa^2) (rounding of Gram-matrix inverse roots).",
           latex=r"(GG^\top)^{-1/4}G(G^\top G)^{-1/4} = UV^\top",
-          source="THEORY.md section 11.4; arXiv 2409.20325", status="proved",
+          source="docs/theory.md section 11.4; arXiv 2409.20325", status="proved",
           hypotheses=("eps = 0", "pseudo-inverse roots on the range of G"),
           numeric=_case_numeric("shampoo_rect", "shampoo_square"), tags=("optim",)),
     Claim(id="optim.momentum.ema_equals_scion_with_first_grad_buffer",
           statement="The paper's EMA (M^0 = g^0) and Scion's convention (alpha = 1 - beta) give the same "
                     "iterates when Scion's buffer is initialised with g^0.",
           latex=r"d^{-1}=g^0 \Rightarrow d^k = M^k\ \forall k",
-          source="THEORY.md section 3", status="proved", hypotheses=("same beta",),
+          source="docs/theory.md section 3", status="proved", hypotheses=("same beta",),
           numeric=_momentum_numeric, tags=("optim",)),
     Claim(id="optim.muon_preset_equals_generic",
           statement="torch.optim.Muon semantics (lerp buffer, Nesterov, Newton-Schulz with clamp "
@@ -360,7 +360,7 @@ CLAIMS: list[Claim] = [
                     "both sides); 'match_rms_adamw' equals the spectral norm with radius "
                     "0.2 lr sqrt(max(m, n)) (exact SVD on both sides).",
           latex=r"\mathrm{Muon}(\eta,\lambda) = \mathrm{SCG}(\rho=1/\lambda,\gamma=\eta\lambda)",
-          source="THEORY.md sections 3, 11.7", status="proved",
+          source="docs/theory.md sections 3, 11.7", status="proved",
           hypotheses=("same orthogonalizer on both sides",),
           numeric=_case_numeric("muon", "muon_match_rms"), tags=("optim",)),
     Claim(id="optim.lamb.sign_descent_and_trust_ratio",
@@ -368,31 +368,31 @@ CLAIMS: list[Claim] = [
                     "x - eta ||x|| sign(g)/||sign(g)||, and for any settings ||Delta x|| = eta phi(||x||) "
                     "with phi(z) = z.",
           latex=r"\|\Delta x^{(i)}\| = \eta\,\phi(\|x^{(i)}\|)",
-          source="THEORY.md section 11.2; arXiv 1904.00962", status="proved",
+          source="docs/theory.md section 11.2; arXiv 1904.00962", status="proved",
           hypotheses=("x != 0, u != 0",), numeric=_lamb_numeric, tags=("optim",)),
     Claim(id="optim.normuon_paper.update_rms",
           statement="The NorMuon paper-form update eta_hat O_hat has RMS exactly 0.2 eta (any shape, any "
                     "orthogonalizer).",
           latex=r"\mathrm{RMS}(\hat\eta\hat O) = 0.2\,\eta",
-          source="THEORY.md section 11.3; arXiv 2510.05491 (paper form uncertain in detail)",
+          source="docs/theory.md section 11.3; arXiv 2510.05491 (paper form uncertain in detail)",
           status="uncertain", hypotheses=("weight decay 0", "O != 0"),
           numeric=_normuon_numeric, tags=("optim",)),
     Claim(id="optim.uba.phi2_is_cosine",
           statement="The UBA schedule with phi = 2 is exactly cosine annealing; f(0) = 1, f(T) = 0.",
           latex=r"\frac{2(1+\cos\theta)}{4} = \frac{1+\cos\theta}{2}",
-          source="THEORY.md section 11.6; arXiv 2505.24452 (formula from third-party code)",
+          source="docs/theory.md section 11.6; arXiv 2505.24452 (formula from third-party code)",
           status="uncertain", hypotheses=(), numeric=_uba_numeric, symbolic=_uba_symbolic,
           tags=("optim",)),
     Claim(id="optim.sophia.sign_before_first_refresh",
           statement="Before the first Hessian refresh (h = 0) the Sophia step is exactly -eta sign(m).",
           latex=r"h=0:\ \theta - \eta\,\mathrm{clip}(m/\epsilon, 1) = \theta - \eta\,\mathrm{sign}(m)",
-          source="THEORY.md section 11.5; arXiv 2305.14342", status="proved",
+          source="docs/theory.md section 11.5; arXiv 2305.14342", status="proved",
           hypotheses=("|m_j| >= eps", "weight decay 0"), numeric=_sophia_numeric, tags=("optim",)),
     Claim(id="optim.theorem1.per_step_decrease",
           statement="Gluon with Theorem 1's t_i = g_i/(L0_i + L1_i g_i) decreases a separable quadratic "
                     "with valid L0_i by at least sum_i g_i^2/(2(L0_i + L1_i g_i)) at every step.",
           latex=r"f(X^k)-f(X^{k+1}) \ge \sum_i \frac{g_i^2}{2(L^0_i+L^1_i g_i)}",
-          source="THEORY.md section 5; Gluon arXiv 2505.13416", status="proved",
+          source="docs/theory.md section 5; Gluon arXiv 2505.13416", status="proved",
           hypotheses=("L0_i valid for the layer norm (Frobenius: w_i; spectral: w_i min(m, n))",),
           numeric=lambda ctx: _theorem1_run(ctx, 1.0, "optim-thm1"), tags=("optim",)),
     # negative controls
@@ -400,7 +400,7 @@ CLAIMS: list[Claim] = [
           statement="Negative control: with L0_i replaced by L0_i/4 and L1 = 0 (invalid constants) the "
                     "decrease promised for those constants must fail.",
           latex=r"L^0_i \to L^0_i/4",
-          source="THEORY.md section 5", status="proved", hypotheses=("invalid L0 (hypothesis broken)",),
+          source="docs/theory.md section 5", status="proved", hypotheses=("invalid L0 (hypothesis broken)",),
           numeric=lambda ctx: _theorem1_run(ctx, 0.25, "optim-thm1-ctrl", l1_max=0.0, steps=3),
           expect="violated",
           tags=("optim", "control")),
@@ -408,13 +408,13 @@ CLAIMS: list[Claim] = [
           statement="Negative control: Muon's 'original' scaling max(1, sqrt(m/n)) is not the RMS->RMS "
                     "scaling sqrt(m/n) on non-square layers, so the equivalence must fail.",
           latex=r"\max(1,\sqrt{m/n}) \ne \sqrt{m/n}\ (m\ne n)",
-          source="THEORY.md section 9 notes", status="elementary", hypotheses=("non-square layers",),
+          source="docs/theory.md section 9 notes", status="elementary", hypotheses=("non-square layers",),
           numeric=_case_numeric("ctrl_muon_vs_rms"), expect="violated", tags=("optim", "control")),
     Claim(id="optim.control.newton_schulz_step_length",
           statement="Negative control: a spectral step with 5 Newton-Schulz iterations (Keller's quintic) "
                     "instead of the exact polar factor fails the exact step-length identity at 1e-12.",
           latex=r"\|t\,\mathrm{NS}_5(G)\|_2 \ne t",
-          source="THEORY.md section 2; POLAR.md", status="elementary",
+          source="docs/theory.md section 2; docs/polar.md", status="elementary",
           hypotheses=("approximate orthogonalizer",), numeric=_ns_step_length, expect="violated",
           tags=("optim", "control")),
 ]

@@ -1,4 +1,4 @@
-"""Claims about the polar factor and Newton–Schulz-type iterations (POLAR.md).
+"""Claims about the polar factor and Newton–Schulz-type iterations (docs/polar.md).
 
 Every numeric check compares the library against mathematics that does not
 come from the code under test: sympy identities, exact interval images of
@@ -174,8 +174,8 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
     xs = np.logspace(-2, 0, 2000 if ctx.full else 300)
     phi5 = np.asarray(compose([MUON_QUINTIC] * 5, xs))
     inst = [
-        Instance("band lower edge (POLAR.md: about 0.68)", lo, 0.68, "==", 0.005),
-        Instance("band upper edge (POLAR.md: about 1.13)", hi, 1.13, "==", 0.01),
+        Instance("band lower edge (docs/polar.md: about 0.68)", lo, 0.68, "==", 0.005),
+        Instance("band upper edge (docs/polar.md: about 1.13)", hi, 1.13, "==", 0.01),
         Instance("p(band) below its lower edge by", lo - ilo, 0.0, "<=", 1e-12),
         Instance("p(band) above its upper edge by", ihi - hi, 0.0, "<=", 1e-12),
         Instance("|p'(x*)| at the interior fixed point (repelling: > 1)",
@@ -184,7 +184,7 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
                  "<=", 1e-12),
         Instance("phi_5(x) for x in [1e-2, 1]: above the band by", float(phi5.max()) - hi, 0.0,
                  "<=", 1e-12),
-        Instance("slope at zero of the 5-step schedule, phi_5'(0) (POLAR.md: a^5, about 485)",
+        Instance("slope at zero of the 5-step schedule, phi_5'(0) (docs/polar.md: a^5, about 485)",
                  slope_at_zero([MUON_QUINTIC] * 5), 485.0, "==", 1.0),
     ]
     return inst
@@ -285,7 +285,7 @@ def _pe_published_numeric(ctx: CheckContext) -> list[Instance]:
                             ("modded-nanogpt", nano.polynomials, PUBLISHED_NANOGPT)):
         for t, (a, b) in enumerate(zip(got, want)):
             rel = max(abs(x - y) / abs(y) for x, y in zip(a, b))
-            # POLAR.md 8.5: nearly degenerate late triples match only to ~1e-10...1e-8
+            # docs/polar.md 8.5: nearly degenerate late triples match only to ~1e-10...1e-8
             tol = 1e-12 if t < 6 else 1e-8
             inst.append(Instance(f"{name} triple {t + 1}: max relative difference", rel, 0.0,
                                  "==", tol))
@@ -384,14 +384,14 @@ def _you_numeric(ctx: CheckContext) -> list[Instance]:
     lo6, hi6 = output_interval(YOU_6STEP, 1e-3, 1.0)
     lo5, hi5 = output_interval(YOU_5STEP, 1e-3, 1.0)
     return [
-        Instance("You 6-step: phi_6([1e-3, 1]) lower end (POLAR.md: about 0.87)", lo6, 0.87, "==", 0.005),
+        Instance("You 6-step: phi_6([1e-3, 1]) lower end (docs/polar.md: about 0.87)", lo6, 0.87, "==", 0.005),
         Instance("You 6-step: upper end (about 1.00)", hi6, 1.00, "==", 0.005),
         Instance("You 5-step: phi_5([1e-3, 1]) lower end (about 0.47)", lo5, 0.47, "==", 0.006),
         Instance("You 5-step: upper end (about 1.15)", hi5, 1.15, "==", 0.006),
     ]
 
 
-_SRC = "POLAR.md"
+_SRC = "docs/polar.md"
 CLAIMS: list[Claim] = [
     Claim(
         id="polar.cubic.error_identity",
@@ -406,7 +406,7 @@ CLAIMS: list[Claim] = [
         statement="Cubic NS sends every x in (0, sqrt3) to +1; it maps (sqrt3, sqrt5) onto "
                   "(-sqrt5, 0) (a sign flip), and x in (sqrt3, c), c = 2cosh(arccosh(sqrt3)/3) "
                   "~ 2.148, converges to -1; +-sqrt5 is a 2-cycle and x > sqrt5 diverges. "
-                  "(POLAR.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
+                  "(docs/polar.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
                   "lies in (-sqrt5, -sqrt3) and flips again, so that is true only on (sqrt3, c).)",
         latex=r"x\in(0,\sqrt3)\Rightarrow\phi_k(x)\to1;\ p((\sqrt3,\sqrt5))=(-\sqrt5,0)",
         source=f"{_SRC} 5.1", status="elementary",

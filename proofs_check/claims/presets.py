@@ -1,5 +1,5 @@
 """Claims about Newton–Schulz as shipped: preset certificates, the sign-flip preset,
-low-precision rounding models and the inexact-LMO bridge (POLAR.md 2, 9, 10; THEORY.md 5).
+low-precision rounding models and the inexact-LMO bridge (docs/polar.md 2, 9, 10; docs/theory.md 5).
 
 Independent references: float64 matrix runs on matrices built with known singular values
 (against the scalar-model certificates), the first-order rounding radius of
@@ -31,8 +31,8 @@ from gluon_ref.polar.scalar_model import compose
 
 from .base import CheckContext, Claim, Instance, SymbolicResult
 
-_POLAR = "POLAR.md"
-_THEORY = "THEORY.md"
+_POLAR = "docs/polar.md"
+_THEORY = "docs/theory.md"
 
 
 # --------------------------------------------------------------------------- certificates
@@ -305,7 +305,7 @@ def _lmo_quality_numeric(ctx: CheckContext) -> list[Instance]:
 
 # --------------------------------------------------------------------------- oracles
 def _oracles_numeric(ctx: CheckContext) -> list[Instance]:
-    """Gram NS = plain NS = scalar model; Dion's fixed point; AOL's floor (POLAR.md 9)."""
+    """Gram NS = plain NS = scalar model; Dion's fixed point; AOL's floor (docs/polar.md 9)."""
     inst = []
     rng = ctx.rng("oracles")
     g = with_spectrum(np.logspace(0, -2, 12), (12, 60), rng)

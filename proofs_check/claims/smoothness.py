@@ -217,7 +217,7 @@ CLAIMS: list[Claim] = [
                   "logistic and log-cosh GLMs, cosh-type with L1 > 0 on its stated radius).",
         latex=r"\|\nabla_if(X)-\nabla_if(Y)\|_{(i)*}\le(L_i^0+L_i^1\|\nabla_if(X)\|_{(i)*})"
               r"\|X_i-Y_i\|_{(i)}",
-        source=f"THEORY.md section 4 (Assumption 1); {GLUON}; derivations in "
+        source=f"docs/theory.md section 4 (Assumption 1); {GLUON}; derivations in "
                f"gluon_ref/objectives/quadratics.py and smooth.py",
         status="proved",
         hypotheses=("layer-separable objective", "||X_i - Y_i|| <= radius_i where a radius is stated"),
@@ -228,7 +228,7 @@ CLAIMS: list[Claim] = [
         statement="Negative control: with every claimed constant halved, the same attack finds "
                   "pairs violating Assumption 1 (the constants are within a factor 2 of the best).",
         latex=r"\exists X,Y:\ \|\nabla_if(X)-\nabla_if(Y)\|_*>\tfrac12(L_i^0+L_i^1g_i)\|X_i-Y_i\|",
-        source="THEORY.md section 4; negative control of smoothness.assumption1.separable",
+        source="docs/theory.md section 4; negative control of smoothness.assumption1.separable",
         status="elementary", numeric=lambda ctx: _assumption1(ctx, 0.5), expect="violated",
         tags=TAGS,
     ),
@@ -239,7 +239,7 @@ CLAIMS: list[Claim] = [
                   "the proved constants (separable) and box constants (non-separable, segment form).",
         latex=r"f(Y)\le f(X)+\langle\nabla f(X),Y-X\rangle+\sum_i\frac{L_i^0+L_i^1\|\nabla_if(X)\|_*}{2}"
               r"\|Y_i-X_i\|_{(i)}^2",
-        source=f"THEORY.md section 5 (Lemma D, proved); {GLUON}",
+        source=f"docs/theory.md section 5 (Lemma D, proved); {GLUON}",
         status="proved",
         hypotheses=("Assumption 1 along the segment from X to Y (separable: the proved constants; "
                     "non-separable: LocalConstants on a box containing Y)",),
@@ -251,7 +251,7 @@ CLAIMS: list[Claim] = [
                   "violated on the same pairs.",
         latex=r"\exists X,Y:\ f(Y)-f(X)-\langle\nabla f(X),Y-X\rangle>\sum_i\frac{L_i^0+L_i^1g_i}{4}"
               r"\|Y_i-X_i\|^2",
-        source="THEORY.md section 5; negative control of smoothness.lemma_d",
+        source="docs/theory.md section 5; negative control of smoothness.lemma_d",
         status="elementary",
         numeric=lambda ctx: _instances({n: r.descent for n, (o, r) in _separable_attacks(ctx).items()},
                                        0.5),
@@ -265,7 +265,7 @@ CLAIMS: list[Claim] = [
                   "grad_i f changes while the right side is 0 for every (L0, L1); the literal "
                   "assumption forces layer separability, and only its segment form can hold.",
         latex=r"X_i=Y_i,\ X_j\ne Y_j\ \Rightarrow\ \|\nabla_if(X)-\nabla_if(Y)\|_*\le0",
-        source=f"THEORY.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
+        source=f"docs/theory.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
         status="elementary", numeric=_literal, expect="violated", tags=TAGS,
     ),
     Claim(
@@ -274,7 +274,7 @@ CLAIMS: list[Claim] = [
                   "||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j|| for Y in the box "
                   "(one-layer, cross-layer and all-layer steps).",
         latex=r"\|\nabla_if(Y)-\nabla_if(X)\|_{(i)*}\le\sum_jh_{ij}\|Y_j-X_j\|_{(j)}",
-        source="THEORY.md section 4 caveat (segment form); derivations in "
+        source="docs/theory.md section 4 caveat (segment form); derivations in "
                "gluon_ref/objectives/nonseparable.py",
         status="proved", hypotheses=("Y in the box ||Y_j - X_j|| <= r_j",),
         numeric=_segment_nonseparable, tags=TAGS,
@@ -285,7 +285,7 @@ CLAIMS: list[Claim] = [
                   "E||g_i - grad_i f||_(i)*^2 = sigma_i^2 (reading (a), per-layer dual norm) and "
                   "E||g - grad f||_2^2 = sigma^2 (reading (b), Euclidean), within 5 standard errors.",
         latex=r"\mathbb E\|g_i-\nabla_if\|_{(i)*}^2=\sigma_i^2,\quad\mathbb E\|g-\nabla f\|_2^2=\sigma^2",
-        source="THEORY.md section 4 (Assumption 2; the variance norm is uncertain, both readings); "
+        source="docs/theory.md section 4 (Assumption 2; the variance norm is uncertain, both readings); "
                "construction in gluon_ref/objectives/oracles.py",
         status="elementary", numeric=_noise, tags=TAGS,
     ),

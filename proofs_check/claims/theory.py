@@ -259,7 +259,7 @@ CLAIMS = [
         statement="With t_i = g_i/(L0_i + L1_i g_i) (the maximiser of the one-step bound), every "
                   "step of deterministic Gluon decreases f by at least sum_i g_i^2/(2(L0_i + L1_i g_i)).",
         latex=r"f(X^k)-f(X^{k+1})\ge\sum_i\frac{(g_i^k)^2}{2(L_i^0+L_i^1g_i^k)}",
-        source=f"THEORY.md section 5 (Lemma D and optimal stepsize); {GLUON}",
+        source=f"docs/theory.md section 5 (Lemma D and optimal stepsize); {GLUON}",
         status="proved",
         hypotheses=("Assumption 1 on the segment [X^k, X^{k+1}] anchored at X^k",
                     "exact LMO", "built-in separable objectives with proved constants"),
@@ -271,7 +271,7 @@ CLAIMS = [
         statement="Summing the one-step decreases: sum_{k<K} D_k <= 2 Delta0, where "
                   "D_k = sum_i g_i^2/(L0_i + L1_i g_i) (Theorem 1, proof step 1).",
         latex=r"\sum_{k<K}\sum_i\frac{(g_i^k)^2}{L_i^0+L_i^1g_i^k}\le2\Delta^0",
-        source=f"THEORY.md section 6 (proof step 1); {GLUON} Theorem 4.1",
+        source=f"docs/theory.md section 6 (proof step 1); {GLUON} Theorem 4.1",
         status="proved", hypotheses=("Assumption 1 along the trajectory",),
         numeric=_decrease_sum, tags=("theory", "theorem1"),
     ),
@@ -280,7 +280,7 @@ CLAIMS = [
         statement="S_k^2 <= D_k (A + S_k) with S_k = sum_i g_i/L1_i, A = sum_i L0_i/L1_i^2 "
                   "(Theorem 1, proof step 2).",
         latex=r"S_k^2\le D_k\,(A+S_k)",
-        source=f"THEORY.md section 6 (proof step 2); {GLUON}",
+        source=f"docs/theory.md section 6 (proof step 2); {GLUON}",
         status="proved", numeric=_cauchy_schwarz, symbolic=symbolic.cauchy_schwarz_step_proof,
         tags=("theory", "theorem1"),
     ),
@@ -290,7 +290,7 @@ CLAIMS = [
                   "Delta0/K + sqrt((Delta0/K)^2 + 2 A Delta0/K) <= 2 Delta0/K + sqrt(2 A Delta0/K).",
         latex=r"\min_{k<K}S_k\le\frac{\Delta^0}{K}+\sqrt{\left(\frac{\Delta^0}{K}\right)^2+"
               r"\frac{2A\Delta^0}{K}}",
-        source=f"THEORY.md section 6 (rate form); {GLUON} Theorem 4.1",
+        source=f"docs/theory.md section 6 (rate form); {GLUON} Theorem 4.1",
         status="proved", hypotheses=("Assumption 1 along the trajectory", "L1_i > 0"),
         numeric=_rate_form, symbolic=symbolic.rate_form_proof, tags=("theory", "theorem1"),
     ),
@@ -300,7 +300,7 @@ CLAIMS = [
                   "K >= 2 Delta0 A/(eps^2 m_bar^2) + 2 Delta0/(eps m_bar), m_bar = (1/p) sum 1/L1_j.",
         latex=r"K\ge\frac{2\Delta^0A}{\varepsilon^2\bar m^2}+\frac{2\Delta^0}{\varepsilon\bar m}"
               r"\Rightarrow\min_k\sum_i\frac{1/L_i^1}{\bar m}\|\nabla_if(X^k)\|_*\le\varepsilon",
-        source=f"THEORY.md section 6 (iteration-count form; the 1/p in m_bar is the reported "
+        source=f"docs/theory.md section 6 (iteration-count form; the 1/p in m_bar is the reported "
                f"normalisation); {GLUON} Theorem 4.1",
         status="reported", hypotheses=("Assumption 1 along the trajectory", "L1_i > 0"),
         numeric=_iteration_count, symbolic=symbolic.iteration_count_proof,
@@ -311,7 +311,7 @@ CLAIMS = [
         statement="min_k sum_i ||grad_i f(X^k)||_* <= eps whenever "
                   "K >= 2 Delta0 sum_i L0_i/eps^2 + 2 Delta0 L1_max/eps.",
         latex=r"K\ge\frac{2\Delta^0\sum_iL_i^0}{\varepsilon^2}+\frac{2\Delta^0L^1_{\max}}{\varepsilon}",
-        source=f"THEORY.md section 6 (max form; the rest of that appendix theorem is uncertain); "
+        source=f"docs/theory.md section 6 (max form; the rest of that appendix theorem is uncertain); "
                f"{GLUON}",
         status="reported", hypotheses=("Assumption 1 along the trajectory",),
         numeric=_max_form, symbolic=symbolic.max_form_proof, tags=("theory", "theorem1"),
@@ -322,7 +322,7 @@ CLAIMS = [
                   "2 Delta0/K (and with L0 = 0, t_i = 1/L1_i gives min_k S_k <= 2 Delta0/K: "
                   "checked symbolically).",
         latex=r"\min_{k<K}\sum_i\frac{(g_i^k)^2}{L_i^0}\le\frac{2\Delta^0}{K}",
-        source=f"THEORY.md section 6 (special cases; the paper's corollary wording is uncertain); "
+        source=f"docs/theory.md section 6 (special cases; the paper's corollary wording is uncertain); "
                f"{GLUON}",
         status="proved", hypotheses=("L1_i = 0 proved for the objective",),
         numeric=_l1_zero, symbolic=symbolic.special_cases_proof, tags=("theory", "theorem1"),
@@ -334,7 +334,7 @@ CLAIMS = [
                   "fitted log-log slope over K in [1e2, K_max] is <= -1/4 within 2 standard "
                   "errors (K_max = 2e3 quick, 1e4 full).",
         latex=r"\min_{k<K}\mathbb E\sum_i\frac{\|\nabla_if(X^k)\|_*}{L_i^1}=O(K^{-1/4})",
-        source=f"THEORY.md section 7; {GLUON} Theorem 4.3 (reported; constants, t_i and log "
+        source=f"docs/theory.md section 7; {GLUON} Theorem 4.3 (reported; constants, t_i and log "
                f"factors uncertain, only the slope is testable)",
         status="uncertain",
         hypotheses=("unbiased noise with E||xi_i||_*^2 = sigma_i^2 (reading (a) of Assumption 2)",
@@ -348,7 +348,7 @@ CLAIMS = [
                   "instead of Theorem 2's schedule, min_k E[sum_i ||grad_i f||_*/L1_i] stalls at "
                   "a noise floor and the slope check (<= -1/4) fails.",
         latex=r"t_i^k\equiv t_i,\ \beta_k\equiv\beta\Rightarrow\text{slope}>-1/4",
-        source="THEORY.md section 7", status="reconstructed",
+        source="docs/theory.md section 7", status="reconstructed",
         numeric=_theorem2_control, expect="violated", tags=("theory", "theorem2", "control"),
     ),
     Claim(
@@ -356,7 +356,7 @@ CLAIMS = [
         statement="Negative control: with t_i = 2.5 g_i/(L0_i + L1_i g_i), above the optimal "
                   "stepsize, the guaranteed decrease is violated on quadratics with exact L0.",
         latex=r"t_i=2.5\,t_i^*\Rightarrow f(X^k)-f(X^{k+1})<\sum_i\frac{g_i^2}{2(L_i^0+L_i^1g_i)}",
-        source="THEORY.md section 5", status="proved",
+        source="docs/theory.md section 5", status="proved",
         numeric=_stepsize_above_theory, expect="violated", tags=("theory", "control"),
     ),
     Claim(
@@ -365,7 +365,7 @@ CLAIMS = [
                   "adaptive stepsize too long; the decrease those constants promise is not achieved "
                   "(and the measured segment hypothesis breaks).",
         latex=r"(L^0,L^1)/4\Rightarrow\text{decrease bound violated}",
-        source="THEORY.md sections 4-5", status="proved",
+        source="docs/theory.md sections 4-5", status="proved",
         numeric=_constants_too_small, expect="violated", tags=("theory", "control"),
     ),
 ]

@@ -1,4 +1,4 @@
-"""``gluon-ref certify``: scalar-model certificates of Newton–Schulz schedules (POLAR.md 2).
+"""``gluon-ref certify``: scalar-model certificates of Newton–Schulz schedules (docs/polar.md 2).
 
 Without arguments it certifies every entry of the catalogue of shipped presets
 (:mod:`gluon_ref.polar.catalogue`) at its shipped step count and prints one row per

@@ -10,7 +10,7 @@ from gluon_ref.norms import available_norms, get_norm
 from proofs_check.lmo_checks import example_shape, measure_lmo
 from proofs_check.commands.args import positive_int, seed_arg
 
-HELP = "table of every norm with its measured LMO identities (LMOS.md section 6)"
+HELP = "table of every norm with its measured LMO identities (docs/norms.md section 6)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""``gluon-ref polar``: Newton–Schulz-type methods against the exact SVD (POLAR.md).
+"""``gluon-ref polar``: Newton–Schulz-type methods against the exact SVD (docs/polar.md).
 
 Prints one row per matrix family x dtype x method x steps (see
 :mod:`proofs_check.polar_compare` for every column), and with ``--out DIR``
@@ -36,9 +36,9 @@ from proofs_check.polar_compare import (
 from proofs_check.output import OutputError, OutputFolder, output_dir_arg
 from proofs_check.commands.args import nonneg_int, positive_int, seed_arg
 
-HELP = "Newton–Schulz / Polar Express versus the exact SVD polar factor (POLAR.md)"
+HELP = "Newton–Schulz / Polar Express versus the exact SVD polar factor (docs/polar.md)"
 
-#: float64 runs must match the scalar model this closely (POLAR.md section 2: ~1e-14)
+#: float64 runs must match the scalar model this closely (docs/polar.md section 2: ~1e-14)
 MODEL_TOL_FLOAT64 = 1e-10
 
 
