@@ -19,7 +19,7 @@ iteration) get a :class:`MatrixTest` instead: measured distance to the exact
 polar factor, the smallest alignment ``u_i^T O v_i``, the dual gap of
 ``<G, O>`` and ``||O||_2`` over a fixed set of matrices.
 
-Sources were read on 2026-11 with the project's code-search tools
+Sources were read in December 2026 with the project's code-search tools
 (:func:`presets` lists each); ``verified`` says how.
 """
 
