@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import CheckContext, Claim, ClaimResult, Instance, SymbolicResult, evaluate
+from .base import CheckContext, Claim, ClaimResult, Instance, SymbolicResult, claim, evaluate
 
 #: modules contributing claims; each defines CLAIMS
 CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "smoothness"]
@@ -24,5 +24,5 @@ def all_claims() -> list[Claim]:
     return claims
 
 
-__all__ = ["CheckContext", "Claim", "ClaimResult", "Instance", "SymbolicResult", "evaluate",
+__all__ = ["CheckContext", "Claim", "ClaimResult", "Instance", "SymbolicResult", "evaluate", "claim",
            "all_claims", "CLAIM_MODULES"]

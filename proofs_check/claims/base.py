@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Instance", "SymbolicResult", "Claim", "CheckContext", "ClaimResult", "evaluate"]
+__all__ = ["Instance", "SymbolicResult", "Claim", "CheckContext", "ClaimResult", "evaluate", "claim"]
 
 RELATIONS = ("<=", ">=", "==")
 STATUSES = ("proved", "reported", "reconstructed", "uncertain", "elementary")
@@ -129,6 +129,21 @@ class Claim:
             raise ValueError(f"claim {self.id}: expect must be 'holds' or 'violated'")
         if self.numeric is None and self.symbolic is None:
             raise ValueError(f"claim {self.id}: needs a numeric check or a symbolic proof")
+
+
+Check = Callable[[CheckContext], list[Instance]]
+
+
+def claim(registry: list[Claim], **record) -> Callable[[Check], Check]:
+    """Decorator that writes a claim's record directly above its numeric check and appends
+    ``Claim(numeric=check, **record)`` to ``registry`` (a module's ``CLAIMS``), so statement,
+    source and measurement read together; registration order is the report's order."""
+
+    def register(check: Check) -> Check:
+        registry.append(Claim(numeric=check, **record))
+        return check
+
+    return register
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sympy as sp
 from gluon_ref.norms import ProductNorm, available_norms, get_norm
 from proofs_check.lmo_checks import example_shape, feasible_points, measure_lmo
 
-from .base import CheckContext, Claim, Instance, SymbolicResult
+from .base import CheckContext, Claim, Instance, SymbolicResult, claim
 
 EPS64 = float(np.finfo(np.float64).eps)
 
@@ -60,22 +60,23 @@ def _identities(name: str):
     return check
 
 
-LMO_IDENTITY_CLAIMS = [
-    Claim(
-        id=f"lmo.identities.{name}",
-        statement=(f"For the {name} norm ({get_norm(name).formula}): <g, lmo(g)> = -||g||_*, "
+
+CLAIMS: list[Claim] = []
+
+for _name in available_norms():
+    claim(
+        CLAIMS,
+        id=f"lmo.identities.{_name}",
+        statement=(f"For the {_name} norm ({get_norm(_name).formula}): <g, lmo(g)> = -||g||_*, "
                    "||lmo(g)|| = 1, no feasible point beats lmo(g), the dual-ball LMO gives back "
                    "the primal norm, and lmo is 0-homogeneous."),
         latex=r"\langle g,\mathrm{lmo}(g)\rangle=-\|g\|_*,\ \|\mathrm{lmo}(g)\|=1,\ "
               r"\mathrm{lmo}(g)\in\arg\min_{\|x\|\le1}\langle g,x\rangle",
-        source=f"LMOS.md sections 5.1, 5.8, 6 ({get_norm(name).source})",
+        source=f"LMOS.md sections 5.1, 5.8, 6 ({get_norm(_name).source})",
         status="elementary",
         hypotheses=("g != 0", "float64", "exact SVD for spectral norms"),
-        numeric=_identities(name),
         tags=("lmo",),
-    )
-    for name in available_norms()
-]
+    )(_identities(_name))
 
 
 def _steepest_symbolic() -> SymbolicResult:
@@ -90,6 +91,19 @@ def _steepest_symbolic() -> SymbolicResult:
                               "d* = (||g||_*/L) lmo(g)")
 
 
+@claim(
+    CLAIMS,
+    id="lmo.steepest_descent",
+    statement="The quadratic model <g, d> + (L/2)||d||^2 is minimised by d* = (||g||_*/L) lmo(g) "
+        "with value -||g||_*^2/(2L), for every catalogue norm.",
+    latex=r"\arg\min_d \langle g,d\rangle+\tfrac{L}{2}\|d\|^2=\tfrac{\|g\|_*}{L}\,"
+        r"\mathrm{lmo}(g),\quad \min=-\tfrac{\|g\|_*^2}{2L}",
+    source="LMOS.md 5.3; Old Optimizer, New Norm (arXiv 2409.20325)",
+    status="proved",
+    hypotheses=("L > 0",),
+    symbolic=_steepest_symbolic,
+    tags=("lmo",),
+)
 def _steepest_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("steepest")
     inst = []
@@ -113,6 +127,16 @@ def _steepest_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="lmo.sharp_operator",
+    statement="The sharp operator g# = ||g||_* s(g) satisfies ||g#|| = ||g||_* and "
+        "<g, g#> = ||g||_*^2.",
+    latex=r"\|g^\sharp\|=\|g\|_*,\ \langle g,g^\sharp\rangle=\|g\|_*^2",
+    source="LMOS.md 5.2",
+    status="elementary",
+    tags=("lmo",),
+)
 def _sharp_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("sharp")
     inst = []
@@ -129,6 +153,16 @@ def _sharp_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="lmo.hoelder",
+    statement="Hölder's inequality |<a, b>| <= ||a|| ||b||_* for every catalogue norm "
+        "(tight at b = -dual_lmo(a)).",
+    latex=r"|\langle a,b\rangle|\le\|a\|\,\|b\|_*",
+    source="THEORY.md section 1",
+    status="elementary",
+    tags=("lmo",),
+)
 def _hoelder_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("hoelder")
     inst = []
@@ -145,6 +179,17 @@ def _hoelder_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="lmo.product_norm",
+    statement="For the layer-wise product norm max_l ||w_l||_l/rho_l the dual is "
+        "sum_l rho_l ||g_l||_{l,*}, the LMO is block-wise rho_l lmo_l(g_l), and the value "
+        "identity holds for the whole network.",
+    latex=r"\|g\|_*=\sum_l\rho_l\|g_l\|_{l,*},\ \mathrm{lmo}(g)_l=\rho_l\,\mathrm{lmo}_l(g_l)",
+    source="LMOS.md 2b and 5.6",
+    status="elementary",
+    tags=("lmo",),
+)
 def _product_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("product")
     layers = {"embed": (get_norm("colnorm", transpose=True), 1.0),
@@ -168,6 +213,18 @@ def _product_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="lmo.ball_inclusions",
+    statement="Normalized-Sign ball lies in the RowNorm ball (||A||_{RMS->inf} <= n max|A_ij|, "
+        "tight on sign matrices) and the normalized ColNorm ball in the RMS->RMS ball "
+        "(||A||_{RMS->RMS} <= n ||A||_{1->RMS}).",
+    latex=r"\|A\|_{\mathrm{RMS}\to\infty}\le n\max|A_{ij}|,\ "
+        r"\|A\|_{\mathrm{RMS}\to\mathrm{RMS}}\le n\|A\|_{1\to\mathrm{RMS}}",
+    source="LMOS.md 2b notes",
+    status="elementary",
+    tags=("lmo",),
+)
 def _inclusion_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("inclusion")
     inst = []
@@ -185,6 +242,17 @@ def _inclusion_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="lmo.control.wrong_oracle",
+    statement="Negative control: the Frobenius direction -g/||g||_F, rescaled onto the "
+        "spectral sphere, is NOT the spectral LMO; sampled feasible points beat it.",
+    latex=r"\min_{\|y\|_2\le1}\langle g,y\rangle<\langle g,-g/\|g\|_2\rangle",
+    source="LMOS.md 6.3 (optimality check)",
+    status="elementary",
+    expect="violated",
+    tags=("lmo", "control"),
+)
 def _wrong_oracle_numeric(ctx: CheckContext) -> list[Instance]:
     """Use the Frobenius LMO as if it were the spectral one: feasible points beat it."""
     rng = ctx.rng("wrong-oracle")
@@ -200,58 +268,3 @@ def _wrong_oracle_numeric(ctx: CheckContext) -> list[Instance]:
                              _tol(g.shape) * float(spectral.dual_norm(g))))
     return inst
 
-
-CLAIMS = LMO_IDENTITY_CLAIMS + [
-    Claim(
-        id="lmo.steepest_descent",
-        statement="The quadratic model <g, d> + (L/2)||d||^2 is minimised by d* = (||g||_*/L) lmo(g) "
-                  "with value -||g||_*^2/(2L), for every catalogue norm.",
-        latex=r"\arg\min_d \langle g,d\rangle+\tfrac{L}{2}\|d\|^2=\tfrac{\|g\|_*}{L}\,"
-              r"\mathrm{lmo}(g),\quad \min=-\tfrac{\|g\|_*^2}{2L}",
-        source="LMOS.md 5.3; Old Optimizer, New Norm (arXiv 2409.20325)",
-        status="proved",
-        hypotheses=("L > 0",),
-        numeric=_steepest_numeric,
-        symbolic=_steepest_symbolic,
-        tags=("lmo",),
-    ),
-    Claim(
-        id="lmo.sharp_operator",
-        statement="The sharp operator g# = ||g||_* s(g) satisfies ||g#|| = ||g||_* and "
-                  "<g, g#> = ||g||_*^2.",
-        latex=r"\|g^\sharp\|=\|g\|_*,\ \langle g,g^\sharp\rangle=\|g\|_*^2",
-        source="LMOS.md 5.2", status="elementary", numeric=_sharp_numeric, tags=("lmo",),
-    ),
-    Claim(
-        id="lmo.hoelder",
-        statement="Hölder's inequality |<a, b>| <= ||a|| ||b||_* for every catalogue norm "
-                  "(tight at b = -dual_lmo(a)).",
-        latex=r"|\langle a,b\rangle|\le\|a\|\,\|b\|_*",
-        source="THEORY.md section 1", status="elementary", numeric=_hoelder_numeric, tags=("lmo",),
-    ),
-    Claim(
-        id="lmo.product_norm",
-        statement="For the layer-wise product norm max_l ||w_l||_l/rho_l the dual is "
-                  "sum_l rho_l ||g_l||_{l,*}, the LMO is block-wise rho_l lmo_l(g_l), and the value "
-                  "identity holds for the whole network.",
-        latex=r"\|g\|_*=\sum_l\rho_l\|g_l\|_{l,*},\ \mathrm{lmo}(g)_l=\rho_l\,\mathrm{lmo}_l(g_l)",
-        source="LMOS.md 2b and 5.6", status="elementary", numeric=_product_numeric, tags=("lmo",),
-    ),
-    Claim(
-        id="lmo.ball_inclusions",
-        statement="Normalized-Sign ball lies in the RowNorm ball (||A||_{RMS->inf} <= n max|A_ij|, "
-                  "tight on sign matrices) and the normalized ColNorm ball in the RMS->RMS ball "
-                  "(||A||_{RMS->RMS} <= n ||A||_{1->RMS}).",
-        latex=r"\|A\|_{\mathrm{RMS}\to\infty}\le n\max|A_{ij}|,\ "
-              r"\|A\|_{\mathrm{RMS}\to\mathrm{RMS}}\le n\|A\|_{1\to\mathrm{RMS}}",
-        source="LMOS.md 2b notes", status="elementary", numeric=_inclusion_numeric, tags=("lmo",),
-    ),
-    Claim(
-        id="lmo.control.wrong_oracle",
-        statement="Negative control: the Frobenius direction -g/||g||_F, rescaled onto the "
-                  "spectral sphere, is NOT the spectral LMO; sampled feasible points beat it.",
-        latex=r"\min_{\|y\|_2\le1}\langle g,y\rangle<\langle g,-g/\|g\|_2\rangle",
-        source="LMOS.md 6.3 (optimality check)", status="elementary",
-        numeric=_wrong_oracle_numeric, expect="violated", tags=("lmo", "control"),
-    ),
-]

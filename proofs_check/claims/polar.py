@@ -40,7 +40,7 @@ from gluon_ref.polar.schedules import (
     Schedule,
 )
 
-from .base import CheckContext, Claim, Instance, SymbolicResult
+from .base import CheckContext, Claim, Instance, SymbolicResult, claim
 
 EPS64 = float(np.finfo(np.float64).eps)
 SQRT3, SQRT5 = math.sqrt(3.0), math.sqrt(5.0)
@@ -52,12 +52,67 @@ _p_cubic = sp.Rational(3, 2) * _x - sp.Rational(1, 2) * _x**3
 _p_pade = (15 * _x - 10 * _x**3 + 3 * _x**5) / 8
 
 
-# --------------------------------------------------------------------------- cubic NS
+def _flip_matrix(ctx: CheckContext):
+    """A 24x12 matrix with singular values in [0.3, 1.5] and one at 1.75 > sqrt 3."""
+    rng = ctx.rng("cubic-flip")
+    sigma = np.concatenate([[1.75], np.linspace(1.5, 0.3, 11)])
+    return with_spectrum(sigma, (24, 12), rng), sigma
+
+
+def _pe_cases(ctx):
+    cases = [dict(l=1e-3, steps=5), dict(l=1e-3, steps=5, safety=1.02),
+             dict(l=1e-2, steps=3, cushion=0.0, safety=1.0), dict(l=1e-3, steps=6, degree=3),
+             dict(l=0.05, steps=4, degree=7)]
+    if ctx.full:
+        cases += [dict(l=1e-4, steps=7), dict(l=1e-3, steps=10), dict(l=0.2, steps=2, degree=3)]
+    return cases
+
+
+#: Published lists (data of arXiv 2505.16932's code and KellerJordan/modded-nanogpt), used
+#: only as expected values: the paper's raw list (before the run-time safety division) and
+#: modded-nanogpt's folded 5-step list.  Checked digit for digit against public copies of
+#: both on 2026-11-22.
+PUBLISHED_PAPER_RAW = (
+    (8.28721201814563, -23.595886519098837, 17.300387312530933),
+    (4.107059111542203, -2.9478499167379106, 0.5448431082926601),
+    (3.9486908534822946, -2.908902115962949, 0.5518191394370137),
+    (3.3184196573706015, -2.488488024314874, 0.51004894012372),
+    (2.300652019954817, -1.6689039845747493, 0.4188073119525673),
+    (1.891301407787398, -1.2679958271945868, 0.37680408948524835),
+    (1.8750014808534479, -1.2500016453999487, 0.3750001645474248),
+    (1.875, -1.25, 0.375),
+)
+
+PUBLISHED_NANOGPT = (
+    (8.156554524902461, -22.48329292557795, 15.878769915207462),
+    (4.042929935166739, -2.808917465908714, 0.5000178451051316),
+    (3.8916678022926607, -2.772484153217685, 0.5060648178503393),
+    (3.285753657755655, -2.3681294933425376, 0.46449024233003106),
+    (2.3465413258596377, -1.7097828382687081, 0.42323551169305323),
+)
+
+_SRC = "POLAR.md"
+
+
+CLAIMS: list[Claim] = []
+
+
 def _cubic_identity_symbolic() -> SymbolicResult:
     diff = sp.expand(1 - _p_cubic - (1 - _x) ** 2 * (2 + _x) / 2)
     return SymbolicResult(diff == 0, "expand(1 - (3x/2 - x^3/2) - (1-x)^2 (2+x)/2) = 0")
 
 
+@claim(
+    CLAIMS,
+    id="polar.cubic.error_identity",
+    statement="Cubic Newton–Schulz p(x) = 1.5x - 0.5x^3 satisfies 1 - p(x) = (1-x)^2 (2+x)/2, "
+        "so its convergence to 1 is quadratic.",
+    latex=r"1-p(x)=\tfrac12(1-x)^2(2+x)",
+    source=f"{_SRC} 5.1 (Kovarik; Björck & Bowie; arXiv 2409.20325 appendix)",
+    status="elementary",
+    symbolic=_cubic_identity_symbolic,
+    tags=("polar", "cubic"),
+)
 def _cubic_identity_numeric(ctx: CheckContext) -> list[Instance]:
     xs = np.linspace(0.0, 2.5, 2001 if ctx.full else 251)
     lhs = 1.0 - np.asarray(odd_polynomial(CUBIC, xs))
@@ -86,6 +141,20 @@ def _cubic_region_symbolic() -> SymbolicResult:
     return SymbolicResult(ok, detail if ok else f"failed: {failed}")
 
 
+@claim(
+    CLAIMS,
+    id="polar.cubic.convergence_region",
+    statement="Cubic NS sends every x in (0, sqrt3) to +1; it maps (sqrt3, sqrt5) onto "
+        "(-sqrt5, 0) (a sign flip), and x in (sqrt3, c), c = 2cosh(arccosh(sqrt3)/3) "
+        "~ 2.148, converges to -1; +-sqrt5 is a 2-cycle and x > sqrt5 diverges. "
+        "(POLAR.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
+        "lies in (-sqrt5, -sqrt3) and flips again, so that is true only on (sqrt3, c).)",
+    latex=r"x\in(0,\sqrt3)\Rightarrow\phi_k(x)\to1;\ p((\sqrt3,\sqrt5))=(-\sqrt5,0)",
+    source=f"{_SRC} 5.1",
+    status="elementary",
+    symbolic=_cubic_region_symbolic,
+    tags=("polar", "cubic"),
+)
 def _cubic_region_numeric(ctx: CheckContext) -> list[Instance]:
     n = 400 if ctx.full else 60
     steps = [CUBIC] * 80
@@ -109,13 +178,18 @@ def _cubic_region_numeric(ctx: CheckContext) -> list[Instance]:
     ]
 
 
-def _flip_matrix(ctx: CheckContext):
-    """A 24x12 matrix with singular values in [0.3, 1.5] and one at 1.75 > sqrt 3."""
-    rng = ctx.rng("cubic-flip")
-    sigma = np.concatenate([[1.75], np.linspace(1.5, 0.3, 11)])
-    return with_spectrum(sigma, (24, 12), rng), sigma
-
-
+@claim(
+    CLAIMS,
+    id="polar.control.cubic_sign_flip",
+    statement="Negative control: cubic NS with normalisation 'none' on a matrix whose largest "
+        "singular value 1.75 exceeds sqrt3 does NOT converge to U V^T: that direction "
+        "flips sign and the harness must report it.",
+    latex=r"\sigma_1/s=1.75>\sqrt3\Rightarrow u_1^\top X_k v_1\to-1",
+    source=f"{_SRC} 5.1",
+    status="elementary",
+    expect="violated",
+    tags=("polar", "cubic", "control"),
+)
 def _cubic_control_numeric(ctx: CheckContext) -> list[Instance]:
     from proofs_check.polar_compare import measure
 
@@ -132,7 +206,6 @@ def _cubic_control_numeric(ctx: CheckContext) -> list[Instance]:
     ]
 
 
-# --------------------------------------------------------------------------- Padé
 def _pade_symbolic() -> SymbolicResult:
     p = _p_pade
     d_ok = sp.simplify(sp.diff(p, _x) - sp.Rational(15, 8) * (1 - _x**2) ** 2) == 0
@@ -144,6 +217,18 @@ def _pade_symbolic() -> SymbolicResult:
                           f"{sorted(fps, key=lambda v: float(v))}")
 
 
+@claim(
+    CLAIMS,
+    id="polar.pade.derivative_fixed_points",
+    statement="Padé quintic p(x) = (15x - 10x^3 + 3x^5)/8 has p'(x) = (15/8)(1-x^2)^2 >= 0, "
+        "fixed points 0, +-1, +-sqrt(7/3); iterates converge to 1 on (0, sqrt(7/3)) and "
+        "diverge above.",
+    latex=r"p'(x)=\tfrac{15}{8}(1-x^2)^2,\ \{x:p(x)=x\}=\{0,\pm1,\pm\sqrt{7/3}\}",
+    source=f"{_SRC} 5.2",
+    status="elementary",
+    symbolic=_pade_symbolic,
+    tags=("polar", "pade"),
+)
 def _pade_numeric(ctx: CheckContext) -> list[Instance]:
     n = 300 if ctx.full else 50
     edge = math.sqrt(7.0 / 3.0)
@@ -166,7 +251,18 @@ def _pade_numeric(ctx: CheckContext) -> list[Instance]:
     ]
 
 
-# --------------------------------------------------------------------------- Muon
+@claim(
+    CLAIMS,
+    id="polar.muon.band",
+    statement="Keller Jordan's quintic (3.4445, -4.7750, 2.0315) has an absorbing band, computed "
+        "from the map as the smallest invariant interval around its repelling interior "
+        "fixed point, of about [0.68, 1.13]; after 5 steps every normalised input in "
+        "[1e-2, 1] lies in it; the slope at 0 is a^5 ~ 485.",
+    latex=r"p(J)\subseteq J,\ J\approx[0.68,1.13],\ \phi_5([10^{-2},1])\subseteq J",
+    source=f"{_SRC} 6 (KellerJordan/Muon)",
+    status="reported",
+    tags=("polar", "muon"),
+)
 def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
     lo, hi = absorbing_band(MUON_QUINTIC)
     ilo, ihi = output_interval([MUON_QUINTIC], lo, hi)
@@ -190,6 +286,17 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="polar.muon.no_convergence",
+    statement="Muon's quintic does not converge to U V^T: the worst-case error on [1e-2, 1] "
+        "stays at about 0.3 for 5, 10, 20 steps, and matrix runs measure "
+        "||Q - UV^T||_2 >= 0.25.",
+    latex=r"\sup_{x\in[10^{-2},1]}|1-\phi_k(x)|\approx0.32\ \forall k\ge5",
+    source=f"{_SRC} 6, 11 (arXiv 2505.16932)",
+    status="reported",
+    tags=("polar", "muon"),
+)
 def _muon_plateau_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     for k in ((5, 10, 20, 40) if ctx.full else (5, 10, 20)):
@@ -206,16 +313,17 @@ def _muon_plateau_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
-# --------------------------------------------------------------------------- Polar Express
-def _pe_cases(ctx):
-    cases = [dict(l=1e-3, steps=5), dict(l=1e-3, steps=5, safety=1.02),
-             dict(l=1e-2, steps=3, cushion=0.0, safety=1.0), dict(l=1e-3, steps=6, degree=3),
-             dict(l=0.05, steps=4, degree=7)]
-    if ctx.full:
-        cases += [dict(l=1e-4, steps=7), dict(l=1e-3, steps=10), dict(l=0.2, steps=2, degree=3)]
-    return cases
-
-
+@claim(
+    CLAIMS,
+    id="polar.polar_express.final_error",
+    statement="A Polar Express design (greedy, cushioned, folded safety) has worst-case error "
+        "exactly 1 - l_{T+1} on [l, u]; phi_T(l) = l_{T+1}; a matrix run with normalised "
+        "singular values in [l, 1] stays within it.",
+    latex=r"\sup_{x\in[\ell,u]}|1-\phi_T(x)|=1-\ell_{T+1}",
+    source=f"{_SRC} 8.1, 8.5 (arXiv 2505.16932, greedy optimality theorem)",
+    status="proved",
+    tags=("polar", "polar_express"),
+)
 def _pe_final_error_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     rng = ctx.rng("pe-final")
@@ -238,6 +346,18 @@ def _pe_final_error_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="polar.polar_express.beats_newton_schulz",
+    statement="Without cushion and safety, the greedy design's error on [l, 1] is no worse "
+        "than same-degree Newton–Schulz with the same number of steps, and below "
+        "|1 - l^2|^(((d+1)/2)^T) (exponent reconstructed from the proof).",
+    latex=r"1-\ell_{T+1}\le\sup|1-p_{NS}^{\circ T}|,\ \le|1-\ell^2|^{((d+1)/2)^T}",
+    source=f"{_SRC} 8.1 (arXiv 2505.16932)",
+    status="uncertain",
+    must_hold=False,
+    tags=("polar", "polar_express"),
+)
 def _pe_optimality_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     ls = (1e-3, 1e-2, 0.1, 0.5) if ctx.full else (1e-3, 0.1)
@@ -254,29 +374,18 @@ def _pe_optimality_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
-#: Published lists (data of arXiv 2505.16932's code and KellerJordan/modded-nanogpt), used
-#: only as expected values: the paper's raw list (before the run-time safety division) and
-#: modded-nanogpt's folded 5-step list.  Checked digit for digit against public copies of
-#: both on 2026-11-22.
-PUBLISHED_PAPER_RAW = (
-    (8.28721201814563, -23.595886519098837, 17.300387312530933),
-    (4.107059111542203, -2.9478499167379106, 0.5448431082926601),
-    (3.9486908534822946, -2.908902115962949, 0.5518191394370137),
-    (3.3184196573706015, -2.488488024314874, 0.51004894012372),
-    (2.300652019954817, -1.6689039845747493, 0.4188073119525673),
-    (1.891301407787398, -1.2679958271945868, 0.37680408948524835),
-    (1.8750014808534479, -1.2500016453999487, 0.3750001645474248),
-    (1.875, -1.25, 0.375),
+@claim(
+    CLAIMS,
+    id="polar.polar_express.published_lists",
+    statement="The section 8.5 recipe regenerates the published coefficient lists: the "
+        "paper's raw list (l=1e-3, T=8, c=0.02407..., raw) and modded-nanogpt's "
+        "(T=5, c=0.02, folded 1.02) — early triples to 1e-12, late nearly degenerate "
+        "ones to 1e-8.",
+    latex=r"\mathrm{design}(\ell,T,c,\nu_s)=\text{published list}",
+    source=f"{_SRC} 8.5 (NoahAmsel/PolarExpress, KellerJordan/modded-nanogpt)",
+    status="reported",
+    tags=("polar", "polar_express"),
 )
-PUBLISHED_NANOGPT = (
-    (8.156554524902461, -22.48329292557795, 15.878769915207462),
-    (4.042929935166739, -2.808917465908714, 0.5000178451051316),
-    (3.8916678022926607, -2.772484153217685, 0.5060648178503393),
-    (3.285753657755655, -2.3681294933425376, 0.46449024233003106),
-    (2.3465413258596377, -1.7097828382687081, 0.42323551169305323),
-)
-
-
 def _pe_published_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     paper = published_recipe("paper")
@@ -292,6 +401,17 @@ def _pe_published_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="polar.remez.equioscillation",
+    statement="The simplified Remez designs (degrees 3, 5, 7) equioscillate: |1 - p| equals "
+        "E at l, at the interior critical points and at u, with alternating signs, and "
+        "E is the exact maximum over [l, u].",
+    latex=r"1-p(x_j)=(-1)^j E,\ \max_{[\ell,u]}|1-p|=|E|",
+    source=f"{_SRC} 8.3 (Chebyshev alternation theorem)",
+    status="proved",
+    tags=("polar", "polar_express"),
+)
 def _remez_equioscillation_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     intervals = [(1e-3, 1.0), (0.02, 1.0), (0.3, 1.7)] + ([(1e-4, 1.0), (0.9, 1.1)] if ctx.full else [])
@@ -311,7 +431,6 @@ def _remez_equioscillation_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
-# --------------------------------------------------------------------------- optimal cubic
 def _cubic_closed_form_symbolic() -> SymbolicResult:
     l, u, x = sp.symbols("l u x", positive=True)
     alpha = sp.sqrt(3 / (u**2 + l * u + l**2))
@@ -328,6 +447,18 @@ def _cubic_closed_form_symbolic() -> SymbolicResult:
                           + " — so 1-p equioscillates (+-(beta-1)) at l, 1/alpha, u")
 
 
+@claim(
+    CLAIMS,
+    id="polar.optimal_cubic.closed_form",
+    statement="The optimal odd cubic on [l, u] is beta p_NS(alpha x) with alpha = "
+        "sqrt(3/(u^2+lu+l^2)), beta = 4/(2 + lu(l+u)alpha^3): it equioscillates at l, "
+        "1/alpha, u with error beta - 1 and equals the Remez cubic.",
+    latex=r"p=\beta\,p_{NS}(\alpha x),\ p(\ell)=p(u)=2-\beta,\ p(1/\alpha)=\beta",
+    source=f"{_SRC} 8.2 (arXiv 2505.16932; Chen & Chow; CANS arXiv 2506.10935)",
+    status="proved",
+    symbolic=_cubic_closed_form_symbolic,
+    tags=("polar", "polar_express"),
+)
 def _cubic_closed_form_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     pairs = [(1e-3, 1.0), (0.1, 1.0), (0.5, 2.0)] + ([(1e-5, 1.0), (0.9, 1.0)] if ctx.full else [])
@@ -342,7 +473,17 @@ def _cubic_closed_form_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
-# --------------------------------------------------------------------------- scalar model
+@claim(
+    CLAIMS,
+    id="polar.scalar_model.matrix_match",
+    statement="For every registered schedule, a float64 matrix run satisfies "
+        "u_i^T X_T v_i = phi_T(sigma_i/s) to 1e-12 and keeps the singular vectors "
+        "(U^T X_T V diagonal), for tall and wide inputs.",
+    latex=r"X_T=U\,\phi_T(\Sigma/s)\,V^\top",
+    source=f"{_SRC} 2",
+    status="elementary",
+    tags=("polar", "scalar_model"),
+)
 def _scalar_model_numeric(ctx: CheckContext) -> list[Instance]:
     rng = ctx.rng("scalar-model")
     inst = []
@@ -365,6 +506,16 @@ def _scalar_model_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="polar.exact.scipy",
+    statement="polar_exact (U V^T from the thin SVD) agrees with scipy.linalg.polar's unitary "
+        "factor on full-rank inputs.",
+    latex=r"W_{\mathrm{scipy}}=UV^\top",
+    source=f"{_SRC} 1",
+    status="elementary",
+    tags=("polar", "exact"),
+)
 def _exact_scipy_numeric(ctx: CheckContext) -> list[Instance]:
     import scipy.linalg
 
@@ -380,6 +531,16 @@ def _exact_scipy_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="polar.you.intervals",
+    statement="You's 6-step list maps [1e-3, 1] into about [0.87, 1.00] and the 5-step list "
+        "into about [0.47, 1.15] (exact interval images of the scalar model).",
+    latex=r"\phi_6([10^{-3},1])\approx[0.87,1.00],\ \phi_5([10^{-3},1])\approx[0.47,1.15]",
+    source=f"{_SRC} 7",
+    status="reported",
+    tags=("polar", "you"),
+)
 def _you_numeric(ctx: CheckContext) -> list[Instance]:
     lo6, hi6 = output_interval(YOU_6STEP, 1e-3, 1.0)
     lo5, hi5 = output_interval(YOU_5STEP, 1e-3, 1.0)
@@ -390,121 +551,3 @@ def _you_numeric(ctx: CheckContext) -> list[Instance]:
         Instance("You 5-step: upper end (about 1.15)", hi5, 1.15, "==", 0.006),
     ]
 
-
-_SRC = "POLAR.md"
-CLAIMS: list[Claim] = [
-    Claim(
-        id="polar.cubic.error_identity",
-        statement="Cubic Newton–Schulz p(x) = 1.5x - 0.5x^3 satisfies 1 - p(x) = (1-x)^2 (2+x)/2, "
-                  "so its convergence to 1 is quadratic.",
-        latex=r"1-p(x)=\tfrac12(1-x)^2(2+x)",
-        source=f"{_SRC} 5.1 (Kovarik; Björck & Bowie; arXiv 2409.20325 appendix)",
-        status="elementary", numeric=_cubic_identity_numeric, symbolic=_cubic_identity_symbolic,
-        tags=("polar", "cubic")),
-    Claim(
-        id="polar.cubic.convergence_region",
-        statement="Cubic NS sends every x in (0, sqrt3) to +1; it maps (sqrt3, sqrt5) onto "
-                  "(-sqrt5, 0) (a sign flip), and x in (sqrt3, c), c = 2cosh(arccosh(sqrt3)/3) "
-                  "~ 2.148, converges to -1; +-sqrt5 is a 2-cycle and x > sqrt5 diverges. "
-                  "(POLAR.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
-                  "lies in (-sqrt5, -sqrt3) and flips again, so that is true only on (sqrt3, c).)",
-        latex=r"x\in(0,\sqrt3)\Rightarrow\phi_k(x)\to1;\ p((\sqrt3,\sqrt5))=(-\sqrt5,0)",
-        source=f"{_SRC} 5.1", status="elementary",
-        numeric=_cubic_region_numeric, symbolic=_cubic_region_symbolic, tags=("polar", "cubic")),
-    Claim(
-        id="polar.control.cubic_sign_flip",
-        statement="Negative control: cubic NS with normalisation 'none' on a matrix whose largest "
-                  "singular value 1.75 exceeds sqrt3 does NOT converge to U V^T: that direction "
-                  "flips sign and the harness must report it.",
-        latex=r"\sigma_1/s=1.75>\sqrt3\Rightarrow u_1^\top X_k v_1\to-1",
-        source=f"{_SRC} 5.1", status="elementary", numeric=_cubic_control_numeric,
-        expect="violated", tags=("polar", "cubic", "control")),
-    Claim(
-        id="polar.pade.derivative_fixed_points",
-        statement="Padé quintic p(x) = (15x - 10x^3 + 3x^5)/8 has p'(x) = (15/8)(1-x^2)^2 >= 0, "
-                  "fixed points 0, +-1, +-sqrt(7/3); iterates converge to 1 on (0, sqrt(7/3)) and "
-                  "diverge above.",
-        latex=r"p'(x)=\tfrac{15}{8}(1-x^2)^2,\ \{x:p(x)=x\}=\{0,\pm1,\pm\sqrt{7/3}\}",
-        source=f"{_SRC} 5.2", status="elementary", numeric=_pade_numeric,
-        symbolic=_pade_symbolic, tags=("polar", "pade")),
-    Claim(
-        id="polar.muon.band",
-        statement="Keller Jordan's quintic (3.4445, -4.7750, 2.0315) has an absorbing band, computed "
-                  "from the map as the smallest invariant interval around its repelling interior "
-                  "fixed point, of about [0.68, 1.13]; after 5 steps every normalised input in "
-                  "[1e-2, 1] lies in it; the slope at 0 is a^5 ~ 485.",
-        latex=r"p(J)\subseteq J,\ J\approx[0.68,1.13],\ \phi_5([10^{-2},1])\subseteq J",
-        source=f"{_SRC} 6 (KellerJordan/Muon)", status="reported", numeric=_muon_band_numeric,
-        tags=("polar", "muon")),
-    Claim(
-        id="polar.muon.no_convergence",
-        statement="Muon's quintic does not converge to U V^T: the worst-case error on [1e-2, 1] "
-                  "stays at about 0.3 for 5, 10, 20 steps, and matrix runs measure "
-                  "||Q - UV^T||_2 >= 0.25.",
-        latex=r"\sup_{x\in[10^{-2},1]}|1-\phi_k(x)|\approx0.32\ \forall k\ge5",
-        source=f"{_SRC} 6, 11 (arXiv 2505.16932)", status="reported",
-        numeric=_muon_plateau_numeric, tags=("polar", "muon")),
-    Claim(
-        id="polar.polar_express.final_error",
-        statement="A Polar Express design (greedy, cushioned, folded safety) has worst-case error "
-                  "exactly 1 - l_{T+1} on [l, u]; phi_T(l) = l_{T+1}; a matrix run with normalised "
-                  "singular values in [l, 1] stays within it.",
-        latex=r"\sup_{x\in[\ell,u]}|1-\phi_T(x)|=1-\ell_{T+1}",
-        source=f"{_SRC} 8.1, 8.5 (arXiv 2505.16932, greedy optimality theorem)",
-        status="proved", numeric=_pe_final_error_numeric, tags=("polar", "polar_express")),
-    Claim(
-        id="polar.polar_express.beats_newton_schulz",
-        statement="Without cushion and safety, the greedy design's error on [l, 1] is no worse "
-                  "than same-degree Newton–Schulz with the same number of steps, and below "
-                  "|1 - l^2|^(((d+1)/2)^T) (exponent reconstructed from the proof).",
-        latex=r"1-\ell_{T+1}\le\sup|1-p_{NS}^{\circ T}|,\ \le|1-\ell^2|^{((d+1)/2)^T}",
-        source=f"{_SRC} 8.1 (arXiv 2505.16932)", status="uncertain",
-        numeric=_pe_optimality_numeric, must_hold=False, tags=("polar", "polar_express")),
-    Claim(
-        id="polar.polar_express.published_lists",
-        statement="The section 8.5 recipe regenerates the published coefficient lists: the "
-                  "paper's raw list (l=1e-3, T=8, c=0.02407..., raw) and modded-nanogpt's "
-                  "(T=5, c=0.02, folded 1.02) — early triples to 1e-12, late nearly degenerate "
-                  "ones to 1e-8.",
-        latex=r"\mathrm{design}(\ell,T,c,\nu_s)=\text{published list}",
-        source=f"{_SRC} 8.5 (NoahAmsel/PolarExpress, KellerJordan/modded-nanogpt)",
-        status="reported", numeric=_pe_published_numeric, tags=("polar", "polar_express")),
-    Claim(
-        id="polar.remez.equioscillation",
-        statement="The simplified Remez designs (degrees 3, 5, 7) equioscillate: |1 - p| equals "
-                  "E at l, at the interior critical points and at u, with alternating signs, and "
-                  "E is the exact maximum over [l, u].",
-        latex=r"1-p(x_j)=(-1)^j E,\ \max_{[\ell,u]}|1-p|=|E|",
-        source=f"{_SRC} 8.3 (Chebyshev alternation theorem)", status="proved",
-        numeric=_remez_equioscillation_numeric, tags=("polar", "polar_express")),
-    Claim(
-        id="polar.optimal_cubic.closed_form",
-        statement="The optimal odd cubic on [l, u] is beta p_NS(alpha x) with alpha = "
-                  "sqrt(3/(u^2+lu+l^2)), beta = 4/(2 + lu(l+u)alpha^3): it equioscillates at l, "
-                  "1/alpha, u with error beta - 1 and equals the Remez cubic.",
-        latex=r"p=\beta\,p_{NS}(\alpha x),\ p(\ell)=p(u)=2-\beta,\ p(1/\alpha)=\beta",
-        source=f"{_SRC} 8.2 (arXiv 2505.16932; Chen & Chow; CANS arXiv 2506.10935)",
-        status="proved", numeric=_cubic_closed_form_numeric, symbolic=_cubic_closed_form_symbolic,
-        tags=("polar", "polar_express")),
-    Claim(
-        id="polar.scalar_model.matrix_match",
-        statement="For every registered schedule, a float64 matrix run satisfies "
-                  "u_i^T X_T v_i = phi_T(sigma_i/s) to 1e-12 and keeps the singular vectors "
-                  "(U^T X_T V diagonal), for tall and wide inputs.",
-        latex=r"X_T=U\,\phi_T(\Sigma/s)\,V^\top",
-        source=f"{_SRC} 2", status="elementary", numeric=_scalar_model_numeric,
-        tags=("polar", "scalar_model")),
-    Claim(
-        id="polar.exact.scipy",
-        statement="polar_exact (U V^T from the thin SVD) agrees with scipy.linalg.polar's unitary "
-                  "factor on full-rank inputs.",
-        latex=r"W_{\mathrm{scipy}}=UV^\top",
-        source=f"{_SRC} 1", status="elementary", numeric=_exact_scipy_numeric,
-        tags=("polar", "exact")),
-    Claim(
-        id="polar.you.intervals",
-        statement="You's 6-step list maps [1e-3, 1] into about [0.87, 1.00] and the 5-step list "
-                  "into about [0.47, 1.15] (exact interval images of the scalar model).",
-        latex=r"\phi_6([10^{-3},1])\approx[0.87,1.00],\ \phi_5([10^{-3},1])\approx[0.47,1.15]",
-        source=f"{_SRC} 7", status="reported", numeric=_you_numeric, tags=("polar", "you")),
-]

@@ -24,7 +24,7 @@ from gluon_ref.objectives.attack import (Record, attack, cross_power_direction, 
                                          joint_power_direction, literal_assumption_counterexample,
                                          lmo_step, power_direction, segment_records)
 
-from .base import CheckContext, Claim, Instance
+from .base import CheckContext, Claim, Instance, claim
 
 GLUON = "Gluon, arXiv 2505.13416"
 TAGS = ("smoothness", "objectives")
@@ -90,15 +90,6 @@ def _assumption1(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
     return _instances(groups, factor)
 
 
-def _lemma_d(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
-    groups = {name: res.descent for name, (obj, res) in _separable_attacks(ctx).items()}
-    inst = _instances(groups, factor)
-    if factor == 1.0:
-        for name, (seg, desc) in _nonseparable_records(ctx).items():
-            inst += _instances({f"{name} (box constants)": desc})
-    return inst
-
-
 def _nonseparable_records(ctx: CheckContext):
     """Block bound h and Lemma D on boxes around anchors, with one-layer, cross and joint steps."""
     key = ("nonsep", ctx.seed, ctx.full)
@@ -137,24 +128,6 @@ def _nonseparable_records(ctx: CheckContext):
         out[name] = (seg, desc)
     _CACHE[key] = out
     return out
-
-
-def _segment_nonseparable(ctx: CheckContext) -> list[Instance]:
-    groups = {}
-    for name, (seg, _) in _nonseparable_records(ctx).items():
-        for k in sorted({r.layer for r in seg}):
-            groups[f"{name}[{k}]"] = [r for r in seg if r.layer == k]
-    return _instances(groups)
-
-
-def _literal(ctx: CheckContext) -> list[Instance]:
-    inst = []
-    for name, make in NONSEPARABLE.items():
-        obj = make(ctx.seed)
-        for r in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")):
-            inst.append(Instance(f"{name}: {r.label}", r.lhs, r.rhs, "<=", r.tol,
-                                 note="rhs = 0 for every (L0, L1): X_i = Y_i"))
-    return inst
 
 
 def _noise_objective(seed: int):
@@ -197,6 +170,167 @@ def _noise(ctx: CheckContext, wrong: float = 1.0) -> list[Instance]:
             for lab, (m, s, se) in meas.items()]
 
 
+CLAIMS: list[Claim] = []
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.assumption1.separable",
+    statement="Assumption 1 (layer-wise (L0, L1)-smoothness, anchored at X) holds with the "
+        "constants each built-in separable objective proves (quadratics, least squares, "
+        "logistic and log-cosh GLMs, cosh-type with L1 > 0 on its stated radius).",
+    latex=r"\|\nabla_if(X)-\nabla_if(Y)\|_{(i)*}\le(L_i^0+L_i^1\|\nabla_if(X)\|_{(i)*})"
+        r"\|X_i-Y_i\|_{(i)}",
+    source=f"THEORY.md section 4 (Assumption 1); {GLUON}; derivations in "
+        f"gluon_ref/objectives/quadratics.py and smooth.py",
+    status="proved",
+    hypotheses=("layer-separable objective", "||X_i - Y_i|| <= radius_i where a radius is stated"),
+    tags=TAGS,
+)
+def _check_smoothness_assumption1_separable(ctx: CheckContext) -> list[Instance]:
+    return _assumption1(ctx)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.assumption1.halved",
+    statement="Negative control: with every claimed constant halved, the same attack finds "
+        "pairs violating Assumption 1 (the constants are within a factor 2 of the best).",
+    latex=r"\exists X,Y:\ \|\nabla_if(X)-\nabla_if(Y)\|_*>\tfrac12(L_i^0+L_i^1g_i)\|X_i-Y_i\|",
+    source="THEORY.md section 4; negative control of smoothness.assumption1.separable",
+    status="elementary",
+    expect="violated",
+    tags=TAGS,
+)
+def _check_smoothness_assumption1_halved(ctx: CheckContext) -> list[Instance]:
+    return _assumption1(ctx, 0.5)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.lemma_d",
+    statement="Lemma D: f(Y) <= f(X) + <grad f(X), Y - X> + sum_i (L0_i + L1_i g_i)/2 "
+        "||Y_i - X_i||^2 on random, LMO-step, trajectory and power-direction pairs, with "
+        "the proved constants (separable) and box constants (non-separable, segment form).",
+    latex=r"f(Y)\le f(X)+\langle\nabla f(X),Y-X\rangle+\sum_i\frac{L_i^0+L_i^1\|\nabla_if(X)\|_*}{2}"
+        r"\|Y_i-X_i\|_{(i)}^2",
+    source=f"THEORY.md section 5 (Lemma D, proved); {GLUON}",
+    status="proved",
+    hypotheses=("Assumption 1 along the segment from X to Y (separable: the proved constants; "
+        "non-separable: LocalConstants on a box containing Y)",),
+    tags=TAGS,
+)
+def _lemma_d(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
+    groups = {name: res.descent for name, (obj, res) in _separable_attacks(ctx).items()}
+    inst = _instances(groups, factor)
+    if factor == 1.0:
+        for name, (seg, desc) in _nonseparable_records(ctx).items():
+            inst += _instances({f"{name} (box constants)": desc})
+    return inst
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.lemma_d.halved",
+    statement="Negative control: Lemma D with the separable objectives' constants halved is "
+        "violated on the same pairs.",
+    latex=r"\exists X,Y:\ f(Y)-f(X)-\langle\nabla f(X),Y-X\rangle>\sum_i\frac{L_i^0+L_i^1g_i}{4}"
+        r"\|Y_i-X_i\|^2",
+    source="THEORY.md section 5; negative control of smoothness.lemma_d",
+    status="elementary",
+    expect="violated",
+    tags=TAGS,
+)
+def _check_smoothness_lemma_d_halved(ctx: CheckContext) -> list[Instance]:
+    return _instances({n: r.descent for n, (o, r) in _separable_attacks(ctx).items()},
+                                       0.5)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.assumption1.literal_nonseparable",
+    statement="Assumption 1 read literally (for all X, Y, with only ||X_i - Y_i|| on the right) "
+        "holds on non-separable objectives (matrix factorization, deep linear network, "
+        "tanh MLP). Expected to be VIOLATED: with X_i = Y_i and the other layers moved, "
+        "grad_i f changes while the right side is 0 for every (L0, L1); the literal "
+        "assumption forces layer separability, and only its segment form can hold.",
+    latex=r"X_i=Y_i,\ X_j\ne Y_j\ \Rightarrow\ \|\nabla_if(X)-\nabla_if(Y)\|_*\le0",
+    source=f"THEORY.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
+    status="elementary",
+    expect="violated",
+    tags=TAGS,
+)
+def _literal(ctx: CheckContext) -> list[Instance]:
+    inst = []
+    for name, make in NONSEPARABLE.items():
+        obj = make(ctx.seed)
+        for r in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")):
+            inst.append(Instance(f"{name}: {r.label}", r.lhs, r.rhs, "<=", r.tol,
+                                 note="rhs = 0 for every (L0, L1): X_i = Y_i"))
+    return inst
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.segment.nonseparable",
+    statement="On non-separable objectives the segment form holds with box constants: "
+        "||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j|| for Y in the box "
+        "(one-layer, cross-layer and all-layer steps).",
+    latex=r"\|\nabla_if(Y)-\nabla_if(X)\|_{(i)*}\le\sum_jh_{ij}\|Y_j-X_j\|_{(j)}",
+    source="THEORY.md section 4 caveat (segment form); derivations in "
+        "gluon_ref/objectives/nonseparable.py",
+    status="proved",
+    hypotheses=("Y in the box ||Y_j - X_j|| <= r_j",),
+    tags=TAGS,
+)
+def _segment_nonseparable(ctx: CheckContext) -> list[Instance]:
+    groups = {}
+    for name, (seg, _) in _nonseparable_records(ctx).items():
+        for k in sorted({r.layer for r in seg}):
+            groups[f"{name}[{k}]"] = [r for r in seg if r.layer == k]
+    return _instances(groups)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.noise_oracle_variance",
+    statement="The additive-noise oracle satisfies Assumption 2 with its sigma: "
+        "E||g_i - grad_i f||_(i)*^2 = sigma_i^2 (reading (a), per-layer dual norm) and "
+        "E||g - grad f||_2^2 = sigma^2 (reading (b), Euclidean), within 5 standard errors.",
+    latex=r"\mathbb E\|g_i-\nabla_if\|_{(i)*}^2=\sigma_i^2,\quad\mathbb E\|g-\nabla f\|_2^2=\sigma^2",
+    source="THEORY.md section 4 (Assumption 2; the variance norm is uncertain, both readings); "
+        "construction in gluon_ref/objectives/oracles.py",
+    status="elementary",
+    tags=TAGS,
+)
+def _check_smoothness_noise_oracle_variance(ctx: CheckContext) -> list[Instance]:
+    return _noise(ctx)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.noise_oracle_variance.wrong_sigma",
+    statement="Negative control: the same measurements reject sigma off by 10 %.",
+    latex=r"\mathbb E\|\xi_i\|_*^2\ne(1.1\,\sigma_i)^2",
+    source="negative control of smoothness.noise_oracle_variance",
+    status="elementary",
+    expect="violated",
+    tags=TAGS,
+)
+def _check_smoothness_noise_oracle_variance_wrong_sigma(ctx: CheckContext) -> list[Instance]:
+    return _noise(ctx, 1.1)
+
+
+@claim(
+    CLAIMS,
+    id="smoothness.quadratic_constants_attained",
+    statement="The quadratic constants are as tight as tabulated: the attack attains at least "
+        "99 % of each exact entry and at least 2/pi of each SDP-bound entry.",
+    latex=r"\max_{X,Y}\frac{\|A(X-Y)\|_*}{\|X-Y\|}\ge\tau\,L^0,\ \tau\in\{0.99,2/\pi\}",
+    source="gluon_ref/objectives/quadratics.py (extreme-point table; Nesterov's pi/2 bound)",
+    status="proved",
+    tags=TAGS,
+)
 def _quadratic_tightness(ctx: CheckContext) -> list[Instance]:
     obj, res = _separable_attacks(ctx)["quadratic_zoo"]
     inst = []
@@ -206,100 +340,3 @@ def _quadratic_tightness(ctx: CheckContext) -> list[Instance]:
                              note=c.note))
     return inst
 
-
-CLAIMS: list[Claim] = [
-    Claim(
-        id="smoothness.assumption1.separable",
-        statement="Assumption 1 (layer-wise (L0, L1)-smoothness, anchored at X) holds with the "
-                  "constants each built-in separable objective proves (quadratics, least squares, "
-                  "logistic and log-cosh GLMs, cosh-type with L1 > 0 on its stated radius).",
-        latex=r"\|\nabla_if(X)-\nabla_if(Y)\|_{(i)*}\le(L_i^0+L_i^1\|\nabla_if(X)\|_{(i)*})"
-              r"\|X_i-Y_i\|_{(i)}",
-        source=f"THEORY.md section 4 (Assumption 1); {GLUON}; derivations in "
-               f"gluon_ref/objectives/quadratics.py and smooth.py",
-        status="proved",
-        hypotheses=("layer-separable objective", "||X_i - Y_i|| <= radius_i where a radius is stated"),
-        numeric=_assumption1, tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.assumption1.halved",
-        statement="Negative control: with every claimed constant halved, the same attack finds "
-                  "pairs violating Assumption 1 (the constants are within a factor 2 of the best).",
-        latex=r"\exists X,Y:\ \|\nabla_if(X)-\nabla_if(Y)\|_*>\tfrac12(L_i^0+L_i^1g_i)\|X_i-Y_i\|",
-        source="THEORY.md section 4; negative control of smoothness.assumption1.separable",
-        status="elementary", numeric=lambda ctx: _assumption1(ctx, 0.5), expect="violated",
-        tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.lemma_d",
-        statement="Lemma D: f(Y) <= f(X) + <grad f(X), Y - X> + sum_i (L0_i + L1_i g_i)/2 "
-                  "||Y_i - X_i||^2 on random, LMO-step, trajectory and power-direction pairs, with "
-                  "the proved constants (separable) and box constants (non-separable, segment form).",
-        latex=r"f(Y)\le f(X)+\langle\nabla f(X),Y-X\rangle+\sum_i\frac{L_i^0+L_i^1\|\nabla_if(X)\|_*}{2}"
-              r"\|Y_i-X_i\|_{(i)}^2",
-        source=f"THEORY.md section 5 (Lemma D, proved); {GLUON}",
-        status="proved",
-        hypotheses=("Assumption 1 along the segment from X to Y (separable: the proved constants; "
-                    "non-separable: LocalConstants on a box containing Y)",),
-        numeric=_lemma_d, tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.lemma_d.halved",
-        statement="Negative control: Lemma D with the separable objectives' constants halved is "
-                  "violated on the same pairs.",
-        latex=r"\exists X,Y:\ f(Y)-f(X)-\langle\nabla f(X),Y-X\rangle>\sum_i\frac{L_i^0+L_i^1g_i}{4}"
-              r"\|Y_i-X_i\|^2",
-        source="THEORY.md section 5; negative control of smoothness.lemma_d",
-        status="elementary",
-        numeric=lambda ctx: _instances({n: r.descent for n, (o, r) in _separable_attacks(ctx).items()},
-                                       0.5),
-        expect="violated", tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.assumption1.literal_nonseparable",
-        statement="Assumption 1 read literally (for all X, Y, with only ||X_i - Y_i|| on the right) "
-                  "holds on non-separable objectives (matrix factorization, deep linear network, "
-                  "tanh MLP). Expected to be VIOLATED: with X_i = Y_i and the other layers moved, "
-                  "grad_i f changes while the right side is 0 for every (L0, L1); the literal "
-                  "assumption forces layer separability, and only its segment form can hold.",
-        latex=r"X_i=Y_i,\ X_j\ne Y_j\ \Rightarrow\ \|\nabla_if(X)-\nabla_if(Y)\|_*\le0",
-        source=f"THEORY.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
-        status="elementary", numeric=_literal, expect="violated", tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.segment.nonseparable",
-        statement="On non-separable objectives the segment form holds with box constants: "
-                  "||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j|| for Y in the box "
-                  "(one-layer, cross-layer and all-layer steps).",
-        latex=r"\|\nabla_if(Y)-\nabla_if(X)\|_{(i)*}\le\sum_jh_{ij}\|Y_j-X_j\|_{(j)}",
-        source="THEORY.md section 4 caveat (segment form); derivations in "
-               "gluon_ref/objectives/nonseparable.py",
-        status="proved", hypotheses=("Y in the box ||Y_j - X_j|| <= r_j",),
-        numeric=_segment_nonseparable, tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.noise_oracle_variance",
-        statement="The additive-noise oracle satisfies Assumption 2 with its sigma: "
-                  "E||g_i - grad_i f||_(i)*^2 = sigma_i^2 (reading (a), per-layer dual norm) and "
-                  "E||g - grad f||_2^2 = sigma^2 (reading (b), Euclidean), within 5 standard errors.",
-        latex=r"\mathbb E\|g_i-\nabla_if\|_{(i)*}^2=\sigma_i^2,\quad\mathbb E\|g-\nabla f\|_2^2=\sigma^2",
-        source="THEORY.md section 4 (Assumption 2; the variance norm is uncertain, both readings); "
-               "construction in gluon_ref/objectives/oracles.py",
-        status="elementary", numeric=_noise, tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.noise_oracle_variance.wrong_sigma",
-        statement="Negative control: the same measurements reject sigma off by 10 %.",
-        latex=r"\mathbb E\|\xi_i\|_*^2\ne(1.1\,\sigma_i)^2",
-        source="negative control of smoothness.noise_oracle_variance",
-        status="elementary", numeric=lambda ctx: _noise(ctx, 1.1), expect="violated", tags=TAGS,
-    ),
-    Claim(
-        id="smoothness.quadratic_constants_attained",
-        statement="The quadratic constants are as tight as tabulated: the attack attains at least "
-                  "99 % of each exact entry and at least 2/pi of each SDP-bound entry.",
-        latex=r"\max_{X,Y}\frac{\|A(X-Y)\|_*}{\|X-Y\|}\ge\tau\,L^0,\ \tau\in\{0.99,2/\pi\}",
-        source="gluon_ref/objectives/quadratics.py (extreme-point table; Nesterov's pi/2 bound)",
-        status="proved", numeric=_quadratic_tightness, tags=TAGS,
-    ),
-]
