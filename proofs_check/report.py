@@ -40,6 +40,8 @@ def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
             "kind": "negative control" if r.claim.expect == "violated" else "claim",
             "symbolic": "-" if r.symbolic is None else ("proved" if r.symbolic.ok else "FAILED"),
             "n": len(r.instances),
+            "distinct": r.n_distinct,
+            "dropped": len(r.dropped),
             "violations": n_viol,
             "hyp_broken": n_broken,
             "worst_slack": r.worst_slack,
@@ -52,14 +54,14 @@ def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
 def terminal_table(results: Sequence[ClaimResult]) -> str:
     rows = summary_rows(results)
     wid = max([len(r["id"]) for r in rows] + [5])
-    head = (f"{'claim':{wid}s}  {'status':13s} {'symbolic':8s} {'N':>5s} {'viol':>5s} "
-            f"{'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s}  verdict")
+    head = (f"{'claim':{wid}s}  {'status':13s} {'symbolic':8s} {'N':>5s} {'dist':>5s} {'drop':>4s} "
+            f"{'viol':>5s} {'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s}  verdict")
     lines = [head, "-" * len(head)]
     for r in rows:
         mark = "" if r["kind"] == "claim" else " (control)"
         lines.append(
-            f"{r['id']:{wid}s}  {r['status']:13s} {r['symbolic']:8s} {r['n']:5d} "
-            f"{r['violations']:5d} {r['hyp_broken']:4d} {_fmt(r['worst_slack']):>11s} "
+            f"{r['id']:{wid}s}  {r['status']:13s} {r['symbolic']:8s} {r['n']:5d} {r['distinct']:5d} "
+            f"{r['dropped']:4d} {r['violations']:5d} {r['hyp_broken']:4d} {_fmt(r['worst_slack']):>11s} "
             f"{_fmt(r['tightness']):>10s}  {r['verdict']}{mark}")
     counts: dict[str, int] = {}
     for r in rows:
@@ -80,6 +82,8 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
             "source": c.source,
             "status": c.status,
             "hypotheses": list(c.hypotheses),
+            "hypothesis": c.hypothesis,
+            "breaks": c.breaks or None,
             "expect": c.expect,
             "must_hold": c.must_hold,
             "tags": list(c.tags),
@@ -89,6 +93,8 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
                                                          "detail": r.symbolic.detail},
             "numeric": {
                 "instances": len(r.instances),
+                "distinct": row["distinct"],
+                "dropped": [{"label": d.label, "reason": d.reason} for d in r.dropped],
                 "violations": row["violations"],
                 "hypothesis_broken": row["hyp_broken"],
                 "worst_slack": _f(r.worst_slack),
@@ -115,17 +121,23 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
     rows = summary_rows(results)
     out = ["# gluon-ref verification report\n",
            f"Mode `{mode}`, seed {seed}. Verdicts: *holds* (every instance satisfied), "
-           "*fails* (a violation under a held hypothesis: theorem or implementation failure), "
-           "*hypothesis broken* (violations only where the proof's hypothesis was measured "
-           "not to hold), *flagged* (a negative control found its violation), *missed* "
-           "(a negative control found none: a defect of the check), *error*.\n",
-           "| claim | source | status | symbolic | N | violations | hyp. broken | worst slack "
-           "| measured/bound | verdict |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "*fails* (a violation under a held hypothesis, a failed symbolic proof, or a "
+           "measured break of a hypothesis the claim proves: theorem or implementation "
+           "failure), *hypothesis broken* (violations only where an empirical hypothesis was "
+           "measured not to hold), *not checked* (no instance measured: no evidence), "
+           "*flagged* (a negative control found a violation where the hypothesis it names "
+           "was measured broken), *missed* (a negative control found none: a defect of the "
+           "check), *error* (an exception, or a control violated for another reason than the "
+           "one it names). N counts instances, distinct those with distinct measured pairs, "
+           "dropped the planned instances that could not be measured.\n",
+           "| claim | source | status | symbolic | N | distinct | dropped | violations "
+           "| hyp. broken | worst slack | measured/bound | verdict |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r, row in zip(results, rows):
         ctl = " (negative control)" if r.claim.expect == "violated" else ""
         out.append(f"| `{row['id']}` | {r.claim.source} | {row['status']} | {row['symbolic']} "
-                   f"| {row['n']} | {row['violations']} | {row['hyp_broken']} "
+                   f"| {row['n']} | {row['distinct']} | {row['dropped']} | {row['violations']} "
+                   f"| {row['hyp_broken']} "
                    f"| {_fmt(row['worst_slack'])} | {_fmt(row['tightness'])} "
                    f"| **{row['verdict']}**{ctl} |")
     out.append("\n## Statements\n")
@@ -136,7 +148,15 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
         out.append(f"$$ {c.latex} $$\n")
         out.append(f"- Source: {c.source} ({c.status})")
         if c.hypotheses:
-            out.append(f"- Hypotheses: {'; '.join(c.hypotheses)}")
+            out.append(f"- Hypotheses ({c.hypothesis}): {'; '.join(c.hypotheses)}")
+        if c.breaks:
+            out.append(f"- Negative control; breaks: {c.breaks}")
+        if r.dropped:
+            reasons: dict[str, int] = {}
+            for d in r.dropped:
+                reasons[d.reason] = reasons.get(d.reason, 0) + 1
+            out.append(f"- Dropped {len(r.dropped)}: "
+                       + "; ".join(f"{n} x {why}" for why, n in reasons.items()))
         if r.symbolic is not None:
             out.append(f"- Symbolic: {'proved' if r.symbolic.ok else 'FAILED'}: {r.symbolic.detail}")
         if r.error:

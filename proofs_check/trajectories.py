@@ -31,6 +31,7 @@ class Run:
     values: list[float] = field(default_factory=list)          # f(X^k), k = 0..K
     grad_duals: list[np.ndarray] = field(default_factory=list)  # g^k per layer, k = 0..K
     segment_ok: list[bool] = field(default_factory=list)        # hypothesis on step k
+    step_norms: list[np.ndarray] = field(default_factory=list)  # ||X_i^{k+1} - X_i^k|| per layer
     names: tuple[str, ...] = ()
 
 
@@ -75,6 +76,8 @@ def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
         run.values.append(float(f))
         run.grad_duals.append(g)
         x_new, state = step(x, grads, state)
+        run.step_norms.append(np.array([float(obj.layers[n].norm_obj.norm(x_new[n] - x[n]))
+                                        for n in names]))
         if check_segment:
             run.segment_ok.append(_segment_holds(obj, x, x_new, grads, g, L0, L1))
         x = x_new

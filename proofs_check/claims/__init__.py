@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 
-from .base import CheckContext, Claim, ClaimResult, Instance, SymbolicResult, claim, evaluate
+from .base import (CheckContext, Claim, ClaimResult, Dropped, Instance, SymbolicResult, claim,
+                   evaluate)
 
 #: modules contributing claims; each defines CLAIMS
 CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "smoothness"]
@@ -24,5 +25,5 @@ def all_claims() -> list[Claim]:
     return claims
 
 
-__all__ = ["CheckContext", "Claim", "ClaimResult", "Instance", "SymbolicResult", "evaluate", "claim",
-           "all_claims", "CLAIM_MODULES"]
+__all__ = ["CheckContext", "Claim", "ClaimResult", "Dropped", "Instance", "SymbolicResult", "evaluate",
+           "claim", "all_claims", "CLAIM_MODULES"]

@@ -5,20 +5,34 @@ an optional symbolic proof and a numeric check.  The numeric check returns a
 list of :class:`Instance` measurements, each with its left side, right side
 and relation; the runner derives slack, tightness and the verdict.
 
+A check may also return :class:`Dropped` records: instances it planned but could not
+measure (e.g. an iteration count beyond the run), each with its reason; they are
+counted in the report and never count as evidence.
+
 Verdicts (computed by :func:`evaluate`):
 
 * ``holds``            every instance satisfies the relation (within ``tol``)
   and every instance's hypothesis held;
 * ``fails``            some instance whose hypothesis held violates the
-  relation: a theorem or implementation failure;
-* ``hypothesis broken`` violations occur only on instances whose hypothesis
-  did not hold (reported as such, not as a failure of the theorem);
-* for negative controls (``expect="violated"``): ``flagged`` when at least one
-  violation was found (the check can fail), ``missed`` otherwise (a defect of
-  the check).
+  relation (a theorem or implementation failure), the symbolic proof fails, or,
+  for a claim whose hypothesis is *proved* (``hypothesis="proved"``: proved
+  constants, exact algebra), the measured hypothesis broke on some instance:
+  proved constants that do not hold are a defect, not an excuse;
+* ``hypothesis broken`` violations occur only on instances whose measured
+  hypothesis did not hold, for a claim whose hypothesis is ``"empirical"``
+  (estimated constants, an assumption that real data may or may not meet);
+* ``not checked``      the numeric check produced no instance (all dropped):
+  no evidence, so a claim that must hold fails;
+* for negative controls (``expect="violated"``), which name the single
+  hypothesis they break (``breaks``) and record on each instance whether it
+  held: ``flagged`` when some instance violates the relation *where the named
+  hypothesis was measured broken*, ``missed`` when nothing is violated, and
+  ``error`` when a violation occurs where the hypothesis held (the control
+  fires for another reason than the one it names: a defect of the check or of
+  the code).
 
-Claims with ``must_hold=True`` that end in ``fails`` or ``missed`` make the
-``verify`` command exit non-zero.
+Claims with ``must_hold=True`` that end in ``fails``, ``not checked``,
+``missed`` or ``error`` make the ``verify`` command exit non-zero.
 """
 
 from __future__ import annotations
@@ -29,10 +43,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Instance", "SymbolicResult", "Claim", "CheckContext", "ClaimResult", "evaluate", "claim"]
+__all__ = ["Instance", "Dropped", "SymbolicResult", "Claim", "CheckContext", "ClaimResult",
+           "evaluate", "claim"]
 
 RELATIONS = ("<=", ">=", "==")
 STATUSES = ("proved", "reported", "reconstructed", "uncertain", "elementary")
+HYPOTHESES = ("proved", "empirical")
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,15 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """An instance a check planned but could not measure, with the reason (reported, never
+    counted as evidence)."""
+
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SymbolicResult:
     """Outcome of a sympy proof: ``ok`` and a one-line account of what was shown."""
 
@@ -100,10 +125,17 @@ class CheckContext:
     full: bool = False
 
     def rng(self, salt: int | str = 0) -> np.random.Generator:
-        """A generator that depends only on the seed and the salt (deterministic reports)."""
+        """A generator that depends only on the seed and the whole salt (deterministic reports;
+        distinct salts give independent streams).  The entropy is ``[seed, kind, *salt]``, with
+        ``kind`` 0 for an integer salt and 1 for the UTF-8 bytes of a string salt, so ``5`` and
+        ``"5"`` differ too."""
         if isinstance(salt, str):
-            salt = int.from_bytes(salt.encode()[:8].ljust(8, b"\0"), "little") % (2**32)
-        return np.random.default_rng([self.seed, int(salt)])
+            words = [1, *salt.encode()]
+        else:
+            if int(salt) < 0:
+                raise ValueError(f"salt must be >= 0 or a string, got {salt}")
+            words = [0, int(salt)]
+        return np.random.default_rng(np.random.SeedSequence([self.seed, *words]))
 
 
 @dataclass(frozen=True)
@@ -121,17 +153,27 @@ class Claim:
     expect: str = "holds"  # or "violated" for a negative control
     must_hold: bool = True
     tags: Sequence[str] = field(default_factory=tuple)
+    #: "proved": the hypothesis is proved for every instance, so a measured break fails the
+    #: claim; "empirical": constants estimated or an assumption data may not meet.
+    hypothesis: str = "proved"
+    #: for a negative control: the single hypothesis it breaks (required)
+    breaks: str = ""
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"claim {self.id}: status must be one of {STATUSES}")
         if self.expect not in ("holds", "violated"):
             raise ValueError(f"claim {self.id}: expect must be 'holds' or 'violated'")
+        if self.hypothesis not in HYPOTHESES:
+            raise ValueError(f"claim {self.id}: hypothesis must be one of {HYPOTHESES}")
+        if (self.expect == "violated") != bool(self.breaks):
+            raise ValueError(f"claim {self.id}: a negative control (and only a control) names "
+                             "the hypothesis it breaks in 'breaks'")
         if self.numeric is None and self.symbolic is None:
             raise ValueError(f"claim {self.id}: needs a numeric check or a symbolic proof")
 
 
-Check = Callable[[CheckContext], list[Instance]]
+Check = Callable[[CheckContext], list["Instance | Dropped"]]
 
 
 def claim(registry: list[Claim], **record) -> Callable[[Check], Check]:
@@ -153,10 +195,18 @@ class ClaimResult:
     instances: tuple[Instance, ...]
     symbolic: SymbolicResult | None
     error: str = ""
+    dropped: tuple[Dropped, ...] = ()
 
     @property
     def passed(self) -> bool:
         return self.verdict in ("holds", "flagged", "hypothesis broken")
+
+    @property
+    def n_distinct(self) -> int:
+        """Instances whose measured (relation, lhs, rhs) differ: two instances drawn from the
+        same input measure the same pair, so a count below N reveals repeated draws (or exact,
+        input-independent identities such as 0 = 0)."""
+        return len({(i.relation, i.lhs, i.rhs) for i in self.instances})
 
     @property
     def worst_slack(self) -> float:
@@ -168,24 +218,35 @@ class ClaimResult:
         return max(vals, default=float("nan"))
 
 
-def evaluate(claim: Claim, instances: Sequence[Instance], symbolic: SymbolicResult | None,
+def evaluate(claim: Claim, measured: Sequence[Instance | Dropped], symbolic: SymbolicResult | None,
              error: str = "") -> ClaimResult:
     """Turn measurements into a verdict (see the module docstring)."""
-    instances = tuple(instances)
+    instances = tuple(m for m in measured if isinstance(m, Instance))
+    dropped = tuple(m for m in measured if isinstance(m, Dropped))
+    if len(instances) + len(dropped) != len(measured):
+        bad = next(m for m in measured if not isinstance(m, (Instance, Dropped)))
+        error = error or f"check returned {type(bad).__name__}, not Instance or Dropped"
+    violated = [i for i in instances if not i.satisfied]
     if error:
         verdict = "error"
+    elif symbolic is not None and not symbolic.ok:
+        verdict = "fails"
+    elif claim.numeric is not None and not instances:
+        verdict = "not checked"
     elif claim.expect == "violated":
-        found = any(not i.satisfied for i in instances) or (symbolic is not None and not symbolic.ok)
-        verdict = "flagged" if found else "missed"
-    else:
-        held = [i for i in instances if i.hypothesis_held]
-        broken = [i for i in instances if not i.hypothesis_held]
-        if symbolic is not None and not symbolic.ok:
-            verdict = "fails"
-        elif any(not i.satisfied for i in held):
-            verdict = "fails"
-        elif any(not i.satisfied for i in broken):
-            verdict = "hypothesis broken"
+        unexplained = [i for i in violated if i.hypothesis_held]
+        if unexplained:
+            verdict = "error"
+            error = (f"control violated where its hypothesis ({claim.breaks}) held: "
+                     f"{unexplained[0].label}")
         else:
-            verdict = "holds"
-    return ClaimResult(claim, verdict, instances, symbolic, error)
+            verdict = "flagged" if violated else "missed"
+    elif any(i.hypothesis_held for i in violated):
+        verdict = "fails"
+    elif claim.hypothesis == "proved" and any(not i.hypothesis_held for i in instances):
+        verdict = "fails"
+    elif violated:
+        verdict = "hypothesis broken"
+    else:
+        verdict = "holds"
+    return ClaimResult(claim, verdict, instances, symbolic, error, dropped)
