@@ -7,6 +7,7 @@ import sympy as sp
 
 from gluon_ref.norms import ProductNorm, available_norms, get_norm
 from proofs_check.lmo_checks import example_shape, feasible_points, measure_lmo
+from proofs_check.tolerances import gamma, svd_identity
 
 from .base import CheckContext, Claim, Instance, SymbolicResult, claim
 
@@ -14,10 +15,9 @@ EPS64 = float(np.finfo(np.float64).eps)
 
 
 def _tol(shape) -> float:
-    """Relative allowance for float64 identities: 64 eps times the largest dimension squared
-    (SVD-based maps lose about dim * eps; reductions over dim^2 entries add more)."""
-    d = max(shape[0], int(np.prod(shape)) // shape[0])
-    return 64 * EPS64 * d * d
+    """Relative allowance of an identity through an SVD and inner products on a block:
+    ``gamma(m n) + min(m, n) max(m, n) eps`` (:func:`proofs_check.tolerances.svd_identity`)."""
+    return svd_identity(shape)
 
 
 def _gradients(norm, ctx: CheckContext, salt: str):
@@ -205,11 +205,13 @@ def _product_numeric(ctx: CheckContext) -> list[Instance]:
         value = sum(float(np.sum(g[key] * step[key])) for key in g)
         dual = prod.dual_norm(g)
         want = sum(rho * float(n.dual_norm(g[key])) for key, (n, rho) in layers.items())
+        # per block an SVD identity, then a sum over the L blocks (gamma(L))
+        rel = sum(_tol(s) for s in shapes.values()) + gamma(len(shapes))
         inst.append(Instance(f"g{k}: <g, lmo(g)> vs -sum rho_l ||g_l||_*", value, -want, "==",
-                             1e-12 * want))
+                             rel * want))
         inst.append(Instance(f"g{k}: dual norm vs sum rho_l ||g_l||_*", dual, want, "==",
-                             1e-12 * want))
-        inst.append(Instance(f"g{k}: ||lmo(g)||_prod vs 1", prod.norm(step), 1.0, "==", 1e-12))
+                             rel * want))
+        inst.append(Instance(f"g{k}: ||lmo(g)||_prod vs 1", prod.norm(step), 1.0, "==", rel))
     return inst
 
 
@@ -238,7 +240,7 @@ def _inclusion_numeric(ctx: CheckContext) -> list[Instance]:
             lhs = float(get_norm(small).norm(a))
             rhs = float(get_norm(big).norm(a))
             inst.append(Instance(f"{small} <= {big}, {m}x{n} #{k}", lhs, rhs, "<=",
-                                 64 * EPS64 * max(m, n) * rhs))
+                                 (_tol((m, n)) + _tol((n, m))) * rhs))
     return inst
 
 

@@ -140,7 +140,9 @@ def _noise_objective(seed: int):
 
 
 def _noise(ctx: CheckContext, wrong: float = 1.0) -> list[Instance]:
-    """|mean ||xi_i||_*^2 - (wrong sigma_i)^2| <= 5 standard errors, per layer and per reading."""
+    """|mean ||xi_i||_*^2 - (wrong sigma_i)^2| <= 5 standard errors, per layer and per reading
+    (z = 5: a correct sigma is rejected with probability 5.7e-7 per instance, two-sided normal
+    tail; the standard error is that of a chi^2 mean, sigma^2 sqrt(2/(d n)))."""
     key = ("noise", ctx.seed, ctx.full)
     if key not in _CACHE:
         obj = _noise_objective(ctx.seed)
