@@ -29,6 +29,10 @@ def _fmt(x: float) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{x:.2e}"
 
 
+def _ratio(x: float) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x:.3f}"
+
+
 def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
     rows = []
     for r in results:
@@ -46,6 +50,7 @@ def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
             "hyp_broken": n_broken,
             "worst_slack": r.worst_slack,
             "tightness": r.max_tightness,
+            "attainment": r.attainment,
             "verdict": r.verdict,
         })
     return rows
@@ -55,14 +60,14 @@ def terminal_table(results: Sequence[ClaimResult]) -> str:
     rows = summary_rows(results)
     wid = max([len(r["id"]) for r in rows] + [5])
     head = (f"{'claim':{wid}s}  {'status':13s} {'symbolic':8s} {'N':>5s} {'dist':>5s} {'drop':>4s} "
-            f"{'viol':>5s} {'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s}  verdict")
+            f"{'viol':>5s} {'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s} {'attain':>6s}  verdict")
     lines = [head, "-" * len(head)]
     for r in rows:
         mark = "" if r["kind"] == "claim" else " (control)"
         lines.append(
             f"{r['id']:{wid}s}  {r['status']:13s} {r['symbolic']:8s} {r['n']:5d} {r['distinct']:5d} "
             f"{r['dropped']:4d} {r['violations']:5d} {r['hyp_broken']:4d} {_fmt(r['worst_slack']):>11s} "
-            f"{_fmt(r['tightness']):>10s}  {r['verdict']}{mark}")
+            f"{_fmt(r['tightness']):>10s} {_ratio(r['attainment']):>6s}  {r['verdict']}{mark}")
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
@@ -99,10 +104,12 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
                 "hypothesis_broken": row["hyp_broken"],
                 "worst_slack": _f(r.worst_slack),
                 "max_tightness": _f(r.max_tightness),
+                "attainment": _f(r.attainment),
                 "measurements": [
                     {"label": i.label, "lhs": _f(i.lhs), "rhs": _f(i.rhs), "relation": i.relation,
                      "tol": _f(i.tol), "slack": _f(i.slack), "satisfied": i.satisfied,
-                     "hypothesis_held": i.hypothesis_held, "note": i.note or None}
+                     "hypothesis_held": i.hypothesis_held, "note": i.note or None,
+                     "kind": i.kind}
                     for i in r.instances
                 ],
             },
@@ -129,16 +136,19 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
            "was measured broken), *missed* (a negative control found none: a defect of the "
            "check), *error* (an exception, or a control violated for another reason than the "
            "one it names). N counts instances, distinct those with distinct measured pairs, "
-           "dropped the planned instances that could not be measured.\n",
+           "dropped the planned instances that could not be measured; attainment is measured/bound "
+           "on the claim's extremal instance (required >= 0.99; blank where the bound is loose by "
+           "design, as the statement says).\n",
            "| claim | source | status | symbolic | N | distinct | dropped | violations "
-           "| hyp. broken | worst slack | measured/bound | verdict |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| hyp. broken | worst slack | measured/bound | attainment | verdict |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r, row in zip(results, rows):
         ctl = " (negative control)" if r.claim.expect == "violated" else ""
         out.append(f"| `{row['id']}` | {r.claim.source} | {row['status']} | {row['symbolic']} "
                    f"| {row['n']} | {row['distinct']} | {row['dropped']} | {row['violations']} "
                    f"| {row['hyp_broken']} "
                    f"| {_fmt(row['worst_slack'])} | {_fmt(row['tightness'])} "
+                   f"| {_ratio(row['attainment'])} "
                    f"| **{row['verdict']}**{ctl} |")
     out.append("\n## Statements\n")
     for r in results:

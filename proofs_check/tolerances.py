@@ -71,8 +71,8 @@ def difference(old, new, equivalence: float = 1.0) -> float:
     (at most ``sqrt(size)`` for every catalogue norm), passed as ``equivalence``."""
     old, new = np.asarray(old, dtype=float), np.asarray(new, dtype=float)
     step = float(np.linalg.norm(new - old))
-    if step == 0:
-        return math.inf
+    if step == 0:  # no step measured: nothing is relative to it (the right side is 0 too)
+        return 0.0
     return equivalence * EPS * (float(np.linalg.norm(old)) + float(np.linalg.norm(new))) / step
 
 

@@ -11,7 +11,7 @@ from .base import (CheckContext, Claim, ClaimResult, Dropped, Instance, Symbolic
                    evaluate)
 
 #: modules contributing claims; each defines CLAIMS
-CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "smoothness"]
+CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "theorem2", "smoothness"]
 
 
 def all_claims() -> list[Claim]:

@@ -44,7 +44,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 __all__ = ["Instance", "Dropped", "SymbolicResult", "Claim", "CheckContext", "ClaimResult",
-           "evaluate", "claim"]
+           "evaluate", "claim", "attained", "ATTAINMENT"]
+
+#: measured/bound an attainment instance must reach (issue 10.2)
+ATTAINMENT = 0.99
 
 RELATIONS = ("<=", ">=", "==")
 STATUSES = ("proved", "reported", "reconstructed", "uncertain", "elementary")
@@ -59,6 +62,10 @@ class Instance:
     held on this instance (measured, e.g. the descent inequality along the
     step), so a conclusion failure under a broken hypothesis is not reported
     as a theorem failure.
+
+    ``kind="attainment"`` marks an extremal instance on which the bound is (nearly)
+    attained: ``lhs`` is measured/bound there and the relation requires it to be at least
+    ``rhs`` (0.99), so a bound that is too loose fails the claim.
     """
 
     label: str
@@ -68,10 +75,13 @@ class Instance:
     tol: float = 0.0
     hypothesis_held: bool = True
     note: str = ""
+    kind: str = "bound"
 
     def __post_init__(self):
         if self.relation not in RELATIONS:
             raise ValueError(f"relation must be one of {RELATIONS}, got {self.relation!r}")
+        if self.kind not in ("bound", "attainment"):
+            raise ValueError(f"kind must be 'bound' or 'attainment', got {self.kind!r}")
 
     @property
     def slack(self) -> float:
@@ -98,6 +108,14 @@ class Instance:
         if self.relation == "==" or self.rhs == 0 or small < 0 or big <= max(self.tol, 0.0):
             return float("nan")
         return small / big
+
+
+def attained(label: str, measured: float, bound: float, note: str = "") -> Instance:
+    """An attainment instance: ``measured/bound >= ATTAINMENT`` on an extremal input, where the
+    bound is (nearly) an equality; a bound that is too loose (or a measurement too small) fails."""
+    ratio = measured / bound if bound != 0 else float("nan")
+    return Instance(f"attainment: {label}", ratio, ATTAINMENT, ">=", kind="attainment",
+                    note=note or f"measured {measured:.6g}, bound {bound:.6g}")
 
 
 @dataclass(frozen=True)
@@ -202,6 +220,12 @@ class ClaimResult:
         return self.verdict in ("holds", "flagged", "hypothesis broken")
 
     @property
+    def attainment(self) -> float:
+        """measured/bound on the claim's extremal (attainment) instances, nan if it has none."""
+        vals = [i.lhs for i in self.instances if i.kind == "attainment" and math.isfinite(i.lhs)]
+        return min(vals, default=float("nan"))
+
+    @property
     def n_distinct(self) -> int:
         """Instances whose measured (relation, lhs, rhs) differ: two instances drawn from the
         same input measure the same pair, so a count below N reveals repeated draws (or exact,
@@ -210,11 +234,12 @@ class ClaimResult:
 
     @property
     def worst_slack(self) -> float:
-        return min((i.slack for i in self.instances), default=float("nan"))
+        return min((i.slack for i in self.instances if i.kind == "bound"), default=float("nan"))
 
     @property
     def max_tightness(self) -> float:
-        vals = [i.tightness for i in self.instances if math.isfinite(i.tightness)]
+        vals = [i.tightness for i in self.instances
+                if i.kind == "bound" and math.isfinite(i.tightness)]
         return max(vals, default=float("nan"))
 
 

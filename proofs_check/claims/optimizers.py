@@ -32,7 +32,7 @@ from gluon_ref.polar import polar_exact
 from proofs_check.equivalence import CASES, SHAPES, run_case
 from proofs_check.tolerances import difference, gamma, svd_identity
 
-from .base import CheckContext, Claim, Instance, SymbolicResult, claim
+from .base import CheckContext, Claim, Instance, SymbolicResult, attained, claim
 
 EPS = float(np.finfo(np.float64).eps)
 _CASES = {c.name: c for c in CASES}
@@ -461,7 +461,25 @@ def _sophia_numeric(ctx: CheckContext) -> list[Instance]:
     tags=("optim",),
 )
 def _check_optim_theorem1_per_step_decrease(ctx: CheckContext) -> list[Instance]:
-    return _theorem1_run(ctx, 1.0, "optim-thm1")
+    inst = _theorem1_run(ctx, 1.0, "optim-thm1")
+    # attainment: Frobenius layers of f = sum w_i/2 ||X_i - C_i||^2 with L0_i = w_i, L1_i = 0
+    # are exact (Lemma D is an equality) and the step lands on C_i: decrease = the guarantee
+    rng = ctx.rng("optim-thm1-tight")
+    w = {n: float(np.exp(rng.uniform(-1, 1))) for n in ("b", "c")}
+    C = {"b": rng.standard_normal((3, 5)), "c": rng.standard_normal(7)}
+    x = {n: rng.standard_normal(c.shape) for n, c in C.items()}
+    opt = Gluon(gluon_config(x, norms="frobenius",
+                             stepsizes={n: Theorem1Adaptive(w[n], 0.0) for n in x}))
+    g = {n: w[n] * (x[n] - C[n]) for n in x}
+    new, _ = opt.step(x, g, opt.init(x))
+
+    def f(z):
+        return sum(0.5 * w[n] * float(np.sum((z[n] - C[n]) ** 2)) for n in z)
+
+    bound = sum(float(np.sum(g[n] ** 2)) / (2 * w[n]) for n in x)
+    inst.append(attained("Frobenius layers, L1 = 0 (one step reaches the minimiser)",
+                         f(x) - f(new), bound))
+    return inst
 
 
 @claim(
