@@ -186,6 +186,25 @@ def test_figures_are_written(tmp_path):
     pngs = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
     assert "lmo.hoelder.png" in pngs and "tightness.png" in pngs
     assert (tmp_path / "figures" / "tightness.png").read_bytes()[:4] == b"\x89PNG"
+    page = (tmp_path / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+    assert "id='lmo.hoelder'" in page and "href='#lmo.hoelder'" in page and "id='vf'" in page
+    assert "src=\"figures/" not in page  # self-contained: figures inlined
+
+
+def test_series_are_drawn_not_stored(tmp_path):
+    from proofs_check.claims import Series
+    from proofs_check.report import write_report
+
+    def check(ctx):
+        return [Instance("a", 1.0, 2.0), Series("curve", [1, 2, 3], [3, 2, 1], "measured", "K", "y"),
+                Series("bound", [1, 2, 3], [4, 4, 4], "bound")]
+
+    results = run_claims([_claim(check, id="series.claim")], CheckContext())
+    assert len(results[0].series) == 2 and len(results[0].instances) == 1
+    data = write_report(results, tmp_path, seed=0, mode="quick")
+    assert "curve" not in json.dumps(data)
+    assert (tmp_path / "figures" / "series.claim.png").exists()
 
 
 def test_quick_report_passes_and_flags_every_control(tmp_path):

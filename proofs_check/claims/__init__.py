@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import importlib
 
-from .base import (CheckContext, Claim, ClaimResult, Dropped, Instance, SymbolicResult, claim,
-                   evaluate)
+from .base import (CheckContext, Claim, ClaimResult, Dropped, Instance, Series, SymbolicResult,
+                   claim, evaluate)
 
 #: modules contributing claims; each defines CLAIMS
 CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "theorem2", "smoothness"]
@@ -39,5 +39,5 @@ def clear_caches() -> None:
                 value.cache_clear()
 
 
-__all__ = ["CheckContext", "Claim", "ClaimResult", "Dropped", "Instance", "SymbolicResult", "evaluate",
-           "claim", "all_claims", "clear_caches", "CLAIM_MODULES"]
+__all__ = ["CheckContext", "Claim", "ClaimResult", "Dropped", "Instance", "Series", "SymbolicResult",
+           "evaluate", "claim", "all_claims", "clear_caches", "CLAIM_MODULES"]

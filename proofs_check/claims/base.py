@@ -43,7 +43,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Instance", "Dropped", "SymbolicResult", "Claim", "CheckContext", "ClaimResult",
+__all__ = ["Instance", "Dropped", "Series", "SymbolicResult", "Claim", "CheckContext", "ClaimResult",
            "evaluate", "claim", "attained", "ATTAINMENT"]
 
 #: measured/bound an attainment instance must reach (issue 10.2)
@@ -125,6 +125,28 @@ class Dropped:
 
     label: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """A curve a check returns for its figure (not evidence; not in report.json): ``y`` against
+    ``x`` with a legend ``label``; ``style`` is ``"measured"`` (solid), ``"bound"`` (dashed),
+    ``"marks"`` (points only) or ``"level"`` (a horizontal line at ``y[0]``)."""
+
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    style: str = "measured"
+    xlabel: str = ""
+    ylabel: str = ""
+    log: str = ""  # "", "x", "y" or "xy"
+    colour: str = ""  # default: a "bound" takes the colour of the curve drawn just before it
+
+    def __post_init__(self):
+        if self.style not in ("measured", "bound", "marks", "level"):
+            raise ValueError(f"style must be measured, bound, marks or level, got {self.style!r}")
+        object.__setattr__(self, "x", tuple(float(v) for v in self.x))
+        object.__setattr__(self, "y", tuple(float(v) for v in self.y))
 
 
 @dataclass(frozen=True)
@@ -214,6 +236,7 @@ class ClaimResult:
     symbolic: SymbolicResult | None
     error: str = ""
     dropped: tuple[Dropped, ...] = ()
+    series: tuple[Series, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -248,9 +271,10 @@ def evaluate(claim: Claim, measured: Sequence[Instance | Dropped], symbolic: Sym
     """Turn measurements into a verdict (see the module docstring)."""
     instances = tuple(m for m in measured if isinstance(m, Instance))
     dropped = tuple(m for m in measured if isinstance(m, Dropped))
-    if len(instances) + len(dropped) != len(measured):
-        bad = next(m for m in measured if not isinstance(m, (Instance, Dropped)))
-        error = error or f"check returned {type(bad).__name__}, not Instance or Dropped"
+    series = tuple(m for m in measured if isinstance(m, Series))
+    if len(instances) + len(dropped) + len(series) != len(measured):
+        bad = next(m for m in measured if not isinstance(m, (Instance, Dropped, Series)))
+        error = error or f"check returned {type(bad).__name__}, not Instance, Dropped or Series"
     violated = [i for i in instances if not i.satisfied]
     if error:
         verdict = "error"
@@ -274,4 +298,4 @@ def evaluate(claim: Claim, measured: Sequence[Instance | Dropped], symbolic: Sym
         verdict = "hypothesis broken"
     else:
         verdict = "holds"
-    return ClaimResult(claim, verdict, instances, symbolic, error, dropped)
+    return ClaimResult(claim, verdict, instances, symbolic, error, dropped, series)

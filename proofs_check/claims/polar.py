@@ -44,7 +44,7 @@ from gluon_ref.polar.schedules import (
 from proofs_check import tolerances as tols
 from proofs_check.tolerances import composition, gamma, horner, quoted, remez_system
 
-from .base import CheckContext, Claim, Instance, SymbolicResult, claim
+from .base import CheckContext, Claim, Instance, Series, SymbolicResult, claim
 
 EPS64 = float(np.finfo(np.float64).eps)
 SQRT3, SQRT5 = math.sqrt(3.0), math.sqrt(5.0)
@@ -336,6 +336,13 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
         Instance("phi_5([1e-2, 1]) (exact image): above the band by", phi - hi, 0.0, "<=", band_tol),
         Instance("slope at zero of the 5-step schedule, phi_5'(0) (POLAR.md: a^5, about 485)",
                  slope_at_zero([MUON_QUINTIC] * 5), 485.0, "==", quoted(0)),
+        *(Series(f"phi_{k}(x)", xs, compose([MUON_QUINTIC] * k, xs), "measured",
+                 "normalised singular value x", "phi_k(x)", "x") for k in (1, 2, 3, 5)
+          for xs in [np.logspace(-2, 0, 400)]),
+        Series(f"band [{lo:.4f}, {hi:.4f}]", (1e-2, 1.0), (lo, lo), "bound", colour="k"),
+        Series("band upper edge", (1e-2, 1.0), (hi, hi), "bound", colour="k"),
+        Series(f"exact image of [1e-2, 1] after 5 steps: [{plo:.4f}, {phi:.4f}]", (1.0, 1.0),
+               (plo, phi), "marks"),
     ]
 
 

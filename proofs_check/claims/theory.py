@@ -25,7 +25,7 @@ from proofs_check.instances import ExpRidge, TightQuadratic
 from proofs_check.tolerances import function_values, gamma, svd_identity
 from proofs_check.trajectories import delta0, run_deterministic
 
-from .base import CheckContext, Claim, Dropped, Instance, attained, claim
+from .base import CheckContext, Claim, Dropped, Instance, Series, attained, claim
 
 GLUON = "Gluon, arXiv 2505.13416"
 SEPARABLE = ("quadratic_zoo", "least_squares", "glm_logistic", "glm_logcosh", "cosh")
@@ -142,6 +142,14 @@ def _per_step_guaranteed(ctx: CheckContext) -> list[Instance]:
         for k in range(len(run.values) - 1):
             m = _decrease_instance(obj, x0, run, k, l0, l1, hypothesis_held=run.segment_ok[k])
             inst.append(replace(m, label=f"{name}: {m.label}"))
+    for name in ("least_squares", "cosh"):
+        obj, L0, L1, x0, run = _theorem1_runs(ctx)[name]
+        l0, l1 = _arrays(L0, L1, run.names)
+        ks = range(len(run.values) - 1)
+        inst.append(Series(f"{name}: f(X^k) - f(X^k+1)", ks, np.maximum(
+            -np.diff(run.values), 1e-300), "measured", "step k", "decrease per step", "y"))
+        inst.append(Series(f"{name}: guarantee", ks, [bounds.guaranteed_decrease(
+            run.grad_duals[k], l0, l1) for k in ks], "bound"))
     obj, x0, run, l0, l1 = _tight(ctx)
     inst.append(attained("TightQuadratic step 0 (Lemma D is an equality)",
                          run.values[0] - run.values[1], bounds.guaranteed_decrease(run.grad_duals[0], l0, l1)))
@@ -233,6 +241,11 @@ def _rate_form(ctx: CheckContext) -> list[Instance]:
         l0, l1 = _arrays(L0, L1, run.names)
         d0 = delta0(obj, x0)
         S = [bounds.theorem1_quantities(g, l0, l1)["S"] for g in run.grad_duals[:-1]]
+        Ks = range(1, len(S) + 1)
+        inst.append(Series(f"{name}: min_k<K S_k", Ks, np.minimum.accumulate(S), "measured",
+                           "K (steps)", "min_{k<K} S_k  /  bound", "xy"))
+        inst.append(Series(f"{name}: bound", Ks, [bounds.theorem1_rate(d0, K, l0, l1) for K in Ks],
+                           "bound"))
         for K in sorted({1, 10, 30, 100, 300, len(S)} & set(range(1, len(S) + 1))):
             rhs = bounds.theorem1_rate(d0, K, l0, l1)
             # (the looser form's dominance is algebra, proved symbolically, not measured)
@@ -389,7 +402,10 @@ def _l0_zero(ctx: CheckContext) -> list[Instance]:
     l0, l1 = _arrays(L0, L1, run.names)
     d0 = delta0(obj, x0)
     S = [float(np.sum(g / l1)) for g in run.grad_duals[:-1]]
-    inst = []
+    Ks = range(1, steps + 1)
+    inst = [Series("exp ridge: min_k<K S_k", Ks, np.minimum.accumulate(S), "measured", "K (steps)",
+                   "min_{k<K} sum_i g_i/L1_i", "xy"),
+            Series("2 Delta0 / K", Ks, [bounds.theorem1_l0_zero_rate(d0, K) for K in Ks], "bound")]
     for K in (1, 3, 10, 30, steps):
         rhs = bounds.theorem1_l0_zero_rate(d0, K)
         tol = rhs * _delta0_rel(obj, x0) + min(S[:K]) * (_dual_rel(obj) + gamma(2 * len(l1)))
@@ -442,6 +458,14 @@ def _nonseparable_segments(ctx: CheckContext) -> list[Instance]:
             tol = 2 * function_values(obj, scale) + abs(f - rhs) * gamma(4 * len(names))
             inst.append(Instance(f"{name}: step {k}", f_new, rhs, "<=", tol, hypothesis_held=held))
             x, f, grads = x_new, f_new, grads_new
+        mine = [i for i in inst if isinstance(i, Instance) and i.label.startswith(name)]
+        rel = [max(i.slack / max(abs(i.rhs), 1e-300), 1e-17) for i in mine]
+        inst.append(Series(f"{name}: (bound - f(X^k+1)) / |bound|", range(len(mine)), rel,
+                           "measured", "step k", "relative slack of the conclusion", "y"))
+        broken = [(k, r) for k, (i, r) in enumerate(zip(mine, rel)) if not i.hypothesis_held]
+        if broken:
+            inst.append(Series(f"{name}: hypothesis broken at this step", [k for k, _ in broken],
+                               [r for _, r in broken], "marks"))
     return inst
 
 
