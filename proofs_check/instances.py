@@ -13,13 +13,13 @@ the minimal layered-objective interface the instrumented runs use (``layers[name
 * :class:`ExpRidge` ``f(X) = sum_i exp(<A_i, X_i>)``, ``a_i = ||A_i||_*``: ``L0 = 0`` and, on
   ``||Y_i - X_i|| <= R_i = 1/a_i``, ``||grad_i f(Y) - grad_i f(X)||_* = g_i |e^s - 1|`` with
   ``|s| <= a_i ||Y_i - X_i||``, hence ``<= g_i (e - 1) a_i ||Y_i - X_i||``:
-  ``L1_i = (e - 1) a_i`` (THEORY.md section 6, the L0 = 0 case; the same scalar fact as
+  ``L1_i = (e - 1) a_i`` (docs/theory.md section 6, the L0 = 0 case; the same scalar fact as
   the cosh ridge of :mod:`gluon_ref.objectives`).  ``inf f = 0`` (not attained).  Theorem 1's
   radius ``1/L1_i = R_i/(e - 1) < R_i`` keeps every step inside the region.
 * :class:`CosineField` ``f(X) = sum_i sum_j (1 - cos X_ij)``: non-convex, ``inf f = 0``,
   ``|cos'' | <= 1`` entrywise, for the stochastic Theorem 2 runs.
 
-Sources: THEORY.md sections 4-7; Gluon, arXiv 2505.13416.
+Sources: docs/theory.md sections 4-7; Gluon, arXiv 2505.13416.
 """
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ import numpy as np
 from typing import Sequence
 
 from .claims import ClaimResult
+from .output import OutputFolder
 
-__all__ = ["summary_rows", "terminal_table", "to_json", "write_markdown", "write_figures",
-           "write_html", "write_report"]
+__all__ = ["summary_rows", "terminal_table", "to_json", "markdown", "write_figures",
+           "html_page", "write_report"]
 
 _SCHEMA = "gluon-ref/verify-report/1"
 
@@ -127,7 +128,8 @@ def to_json(results: Sequence[ClaimResult], *, seed: int, mode: str) -> dict:
     }
 
 
-def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mode: str) -> None:
+def markdown(results: Sequence[ClaimResult], *, seed: int, mode: str) -> str:
+    """The Markdown report: a summary table, then each claim's statement, source and verdict."""
     rows = summary_rows(results)
     out = ["# gluon-ref verification report\n",
            f"Mode `{mode}`, seed {seed}. Verdicts: *holds* (every instance satisfied), "
@@ -175,7 +177,7 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
         if r.error:
             out.append(f"- Error: `{r.error}`")
         out.append("")
-    path.write_text("\n".join(out) + "\n")
+    return "\n".join(out) + "\n"
 
 
 def _title(r: ClaimResult) -> str:
@@ -247,18 +249,19 @@ def _draw_instances(ax, r: ClaimResult) -> bool:
     return False
 
 
-def write_figures(results: Sequence[ClaimResult], folder: Path) -> dict[str, Path]:
+def write_figures(results: Sequence[ClaimResult], out: OutputFolder, subdir: str = "figures"
+                  ) -> dict[str, Path]:
     """One figure per claim that the claim's family draws: the curves its check returns
     (Theorem 1 quantity and bound against K, Theorem 2 running minima and fitted slopes of the
     schedule and each control, phi_T with the Muon band and the exact image, the per-step
     conclusion along non-separable runs), else measured against bound or error against
-    allowance; plus an overview of tightness and attainment.  Returns ``claim id -> file``."""
+    allowance; plus an overview of tightness and attainment, saved atomically under
+    ``out/subdir``.  Returns ``claim id -> file``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for r in results:
         fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=80)
@@ -279,10 +282,8 @@ def write_figures(results: Sequence[ClaimResult], folder: Path) -> dict[str, Pat
             ax.legend(fontsize=6.5, loc="best")
         ax.grid(True, which="major", lw=0.3, alpha=0.5)
         fig.subplots_adjust(left=0.13, right=0.97, top=0.86, bottom=0.12)  # fixed: tight_layout is slow
-        p = folder / f"{r.claim.id.replace('/', '_')}.png"
-        fig.savefig(p)
+        written[r.claim.id] = out.save_figure(fig, f"{subdir}/{r.claim.id.replace('/', '_')}.png")
         plt.close(fig)
-        written[r.claim.id] = p
     ratios = [(r.claim.id, r.max_tightness, r.attainment) for r in results
               if r.claim.expect == "holds" and (math.isfinite(r.max_tightness)
                                                 or math.isfinite(r.attainment))]
@@ -301,10 +302,8 @@ def write_figures(results: Sequence[ClaimResult], folder: Path) -> dict[str, Pat
         ax.set_title("How tight is each bound?", fontsize=9)
         ax.legend(fontsize=7)
         fig.tight_layout()
-        p = folder / "tightness.png"
-        fig.savefig(p)
+        written["tightness"] = out.save_figure(fig, f"{subdir}/tightness.png")
         plt.close(fig)
-        written["tightness"] = p
     return written
 
 
@@ -313,8 +312,8 @@ _VERDICT_COLOUR = {"holds": "#2e7d32", "flagged": "#1565c0", "hypothesis broken"
                    "not checked": "#c62828"}
 
 
-def write_html(results: Sequence[ClaimResult], path: Path, figures: dict[str, Path], *,
-               seed: int, mode: str) -> None:
+def html_page(results: Sequence[ClaimResult], figures: dict[str, Path], *, seed: int,
+              mode: str) -> str:
     """One self-contained page: the summary table with a verdict filter, then every claim with
     its statement, source, hypotheses, measurement summary and figure (inlined PNG)."""
     import base64
@@ -396,18 +395,26 @@ def write_html(results: Sequence[ClaimResult], path: Path, figures: dict[str, Pa
     out.append("<script>function filt(){var v=document.getElementById('vf').value;"
                "document.querySelectorAll('[data-v]').forEach(function(e){e.style.display="
                "(!v||e.getAttribute('data-v')==v)?'':'none';});}</script></body></html>")
-    path.write_text("\n".join(out) + "\n")
+    return "\n".join(out) + "\n"
 
 
-def write_report(results: Sequence[ClaimResult], out: Path, *, seed: int, mode: str,
+def write_report(results: Sequence[ClaimResult], out: OutputFolder | Path, *, seed: int, mode: str,
                  figures: bool = True) -> dict:
-    """report.json, report.md and (with figures) figures/*.png and the self-contained
-    report.html."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write report.json, report.md and (optionally) figures/ and the self-contained
+    report.html into ``out`` as one set.
+
+    ``out`` is an :class:`~proofs_check.output.OutputFolder` prepared before the
+    claims ran (a path is prepared here).  Files of an earlier report that this
+    one does not rewrite are removed; nothing else in the folder is touched.
+    The sentence saying so is stored in the returned dict under ``"_written"``
+    (not part of the JSON file).
+    """
+    if not isinstance(out, OutputFolder):
+        out = OutputFolder.prepare(out, command="verify", subdirs=("figures",) if figures else ())
     data = to_json(results, seed=seed, mode=mode)
-    (out / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    write_markdown(results, out / "report.md", seed=seed, mode=mode)
+    out.write_text("report.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+    out.write_text("report.md", markdown(results, seed=seed, mode=mode))
     if figures:
-        written = write_figures(results, out / "figures")
-        write_html(results, out / "report.html", written, seed=seed, mode=mode)
-    return data
+        written = write_figures(results, out)
+        out.write_text("report.html", html_page(results, written, seed=seed, mode=mode))
+    return {**data, "_written": out.finish()}

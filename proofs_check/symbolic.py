@@ -1,4 +1,4 @@
-"""Symbolic (sympy) proofs of the algebraic steps of Theorems 1 and 2 (THEORY.md 5-7), tied
+"""Symbolic (sympy) proofs of the algebraic steps of Theorems 1 and 2 (docs/theory.md 5-7), tied
 to the code.
 
 Each proof derives the expression it proves (the optimal stepsize, the guaranteed decrease,
@@ -54,7 +54,7 @@ def _sum(term) -> sp.Expr:
     return sp.Sum(term, (_i, 0, _p - 1))
 
 
-#: THEORY.md section 6 definitions, for general p
+#: docs/theory.md section 6 definitions, for general p
 A_SUM = _sum(_L0[_i] / _L1[_i] ** 2)
 M_BAR = _sum(1 / _L1[_i]) / _p
 S_SUM = _sum(_G[_i] / _L1[_i])
@@ -112,7 +112,7 @@ def _result(algebra: dict[str, bool], code: list[tuple[bool, str]], what: str) -
 
 def optimal_stepsize_proof() -> SymbolicResult:
     """The bracket t g - (L0 + L1 g) t^2/2 (Lemma D along the LMO step) is maximised at
-    t* = g/(L0 + L1 g) with value g^2/(2 (L0 + L1 g)) (THEORY.md section 5).  Tied to
+    t* = g/(L0 + L1 g) with value g^2/(2 (L0 + L1 g)) (docs/theory.md section 5).  Tied to
     ``bounds.optimal_stepsizes``, ``Theorem1Adaptive``, ``bounds.guaranteed_decrease``,
     ``bounds.one_step_upper_bound`` and ``bounds.descent_lemma_rhs`` (general p)."""
     t, g, L0, L1, f = sp.symbols("t g L0 L1 f", positive=True)
@@ -162,7 +162,7 @@ def optimal_stepsize_proof() -> SymbolicResult:
 
 
 def cauchy_schwarz_step_proof(p: int = 3) -> SymbolicResult:
-    """S^2 <= D (A + S) for p layers (THEORY.md section 6, proof step 2).
+    """S^2 <= D (A + S) for p layers (docs/theory.md section 6, proof step 2).
 
     With a_i = g_i / sqrt(c_i), b_i = sqrt(c_i) / L1_i and c_i = L0_i + L1_i g_i:
     sum a_i b_i = S, sum a_i^2 = D, sum b_i^2 = A + S, and Lagrange's identity
@@ -198,7 +198,7 @@ def cauchy_schwarz_step_proof(p: int = 3) -> SymbolicResult:
 
 def iteration_count_proof() -> SymbolicResult:
     """x^2/(A+x) is increasing for A >= 0, x > 0; with delta = eps m_bar, K delta^2/(A + delta)
-    = 2 Delta0 solves to K = 2 Delta0 A/(eps^2 m^2) + 2 Delta0/(eps m) (THEORY.md section 6,
+    = 2 Delta0 solves to K = 2 Delta0 A/(eps^2 m^2) + 2 Delta0/(eps m) (docs/theory.md section 6,
     steps 3-4).  The solved K, with A and m_bar as general-p sums, is tied to
     ``bounds.theorem1_iterations``."""
     x, A, K, D0, eps, m = sp.symbols("x A K Delta0 epsilon m", positive=True)
@@ -222,7 +222,7 @@ def iteration_count_proof() -> SymbolicResult:
 
 def rate_form_proof() -> SymbolicResult:
     """K S^2 <= 2 Delta0 (A + S) gives S <= Delta0/K + sqrt((Delta0/K)^2 + 2 A Delta0/K)
-    <= 2 Delta0/K + sqrt(2 A Delta0/K) (THEORY.md section 6, rate form).  The positive root
+    <= 2 Delta0/K + sqrt(2 A Delta0/K) (docs/theory.md section 6, rate form).  The positive root
     (solved by sympy) and the looser form are tied to ``bounds.theorem1_rate`` and
     ``bounds.theorem1_rate_simple`` (A as a general-p sum)."""
     S, A, K, D0 = sp.symbols("S A K Delta0", positive=True)
@@ -259,7 +259,7 @@ def rate_form_proof() -> SymbolicResult:
 def special_cases_proof() -> SymbolicResult:
     """L0 = 0: t* = 1/L1 and A = 0, so min S <= 2 Delta0/K; L1 = 0: t* = g/L0, the per-step
     decrease is g^2/(2 L0), and K steps of it within Delta0 give min sum g^2/L0 <= 2 Delta0/K
-    (THEORY.md section 6, special cases).  Tied to ``optimal_stepsizes`` and
+    (docs/theory.md section 6, special cases).  Tied to ``optimal_stepsizes`` and
     ``Theorem1Adaptive`` at L0 = 0 / L1 = 0 and to ``theorem1_l0_zero_rate`` /
     ``theorem1_l1_zero_rate``."""
     g, L0, L1, K, D0, x = sp.symbols("g L0 L1 K Delta0 x", positive=True)
@@ -302,7 +302,7 @@ def special_cases_proof() -> SymbolicResult:
 def max_form_proof() -> SymbolicResult:
     """Max form: with L1_i <= L1max, (sum g)^2 <= (sum g_i^2/c_i)(sum c_i) with c_i = L0_i +
     L1max g_i and sum c_i = sum L0 + L1max sum g (Lagrange, checked for p = 2); the iteration
-    count solves K eps^2/(sum L0 + L1max eps) = 2 Delta0 (THEORY.md section 6; reported, the
+    count solves K eps^2/(sum L0 + L1max eps) = 2 Delta0 (docs/theory.md section 6; reported, the
     rest of that appendix theorem is uncertain).  The solved K is tied to
     ``bounds.theorem1_max_form_iterations`` (sum L0 and max L1 of p layers)."""
     g1, g2, a1, a2, Lm, K, D0, eps = sp.symbols("g1 g2 a1 a2 Lmax K Delta0 epsilon", positive=True)
@@ -328,7 +328,7 @@ def max_form_proof() -> SymbolicResult:
 def theorem2_schedule_proof() -> SymbolicResult:
     """Theorem 2's schedule: sum_{k<K} (k+1)^(-3/4) ~ 4 K^(1/4) (integral comparison), so
     normalising a sum of per-step terms t_k g by sum t_k yields the K^(-1/4) shape, and the
-    momentum noise scale sqrt(1 - beta_k) = (k+1)^(-1/4) (THEORY.md section 7,
+    momentum noise scale sqrt(1 - beta_k) = (k+1)^(-1/4) (docs/theory.md section 7,
     reconstructed).  The radius t (k+1)^(-3/4) and beta_k are tied to
     ``bounds.theorem2_schedule`` and ``Theorem2Schedule``."""
     k, K, t = sp.symbols("k K t", positive=True)

@@ -3,7 +3,7 @@
 A run records, per step ``k`` and layer ``i``: the value ``f(X^k)``, the dual
 gradient norms ``g_i^k``, the radii ``t_i^k`` actually used, and whether the
 hypothesis the proofs use held along the step: Assumption 1 on the segment
-from ``X^k`` to ``X^{k+1}``, anchored at ``X^k`` (THEORY.md section 4: the
+from ``X^k`` to ``X^{k+1}``, anchored at ``X^k`` (docs/theory.md section 4: the
 proofs only use it there), measured at ``tau in {1/2, 1}``:
 
     ||grad_i f(X^k + tau D) - grad_i f(X^k)||_* <= (L0_i + L1_i g_i^k) tau ||D_i||.
@@ -20,7 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
-from gluon_ref.optim import gluon_config, init, step
+from gluon_ref.optim import Gluon, gluon_config
 from gluon_ref.optim.momentum import Momentum
 from gluon_ref.optim.stepsizes import Theorem1Adaptive
 from proofs_check.tolerances import EPS, difference, svd_identity
@@ -53,24 +53,25 @@ def _duals(obj, grads) -> np.ndarray:
 
 def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
                       L1: Mapping[str, float], *, stepsize: str = "theorem1",
-                      scale: float = 1.0, check_segment: bool = True) -> Run:
+                      stepsize_factor: float = 1.0, check_segment: bool = True) -> Run:
     """Algorithm 2 (deterministic Gluon) with Theorem 1's adaptive radii
-    ``t_i = scale * g_i / (L0_i + L1_i g_i)`` (``scale = 1`` is the theory's choice; a
-    negative control uses ``scale > 2``) or, with ``stepsize="inverse_l1"``, ``t_i = 1/L1_i``.
+    ``t_i = c g_i / (L0_i + L1_i g_i)``, ``c = stepsize_factor`` (``c = 1`` is the theory's
+    choice; a negative control uses ``c > 2``) or, with ``stepsize="inverse_l1"``,
+    ``t_i = c / L1_i``.
 
     ``L0, L1`` are the constants the stepsize and the hypothesis check use (the
     objective's claimed ones, or deliberately wrong ones for a negative control).
     """
     names = tuple(obj.layers)
     if stepsize == "theorem1":
-        policies = {n: Theorem1Adaptive(L0[n], L1[n]) * scale for n in names}
+        policies = {n: Theorem1Adaptive(L0[n], L1[n]) * stepsize_factor for n in names}
     elif stepsize == "inverse_l1":
-        policies = {n: scale / L1[n] for n in names}
+        policies = {n: stepsize_factor / L1[n] for n in names}
     else:
         raise ValueError(f"unknown stepsize rule {stepsize!r}")
-    cfg = gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names}, stepsizes=policies,
-                       momentum=Momentum("none"))
-    state = init(dict(x0), cfg)
+    opt = Gluon(gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
+                             stepsizes=policies, momentum=Momentum("none")))
+    state = opt.init(dict(x0))
     run = Run(names=names)
     x = dict(x0)
     f, grads = obj.value_and_grad(x)
@@ -78,7 +79,7 @@ def run_deterministic(obj, x0: Mapping, steps: int, L0: Mapping[str, float],
         g = _duals(obj, grads)
         run.values.append(float(f))
         run.grad_duals.append(g)
-        x_new, state = step(x, grads, state)
+        x_new, state = opt.step(x, grads, state)
         run.step_norms.append(np.array([float(obj.layers[n].norm_obj.norm(x_new[n] - x[n]))
                                         for n in names]))
         run.step_rounding.append(max(difference(x[n], x_new[n], math.sqrt(np.size(x[n])))
@@ -122,16 +123,16 @@ def run_stochastic(obj, oracle, x0: Mapping, steps: int, stepsizes: Mapping,
     Theorem 2); ``stepsizes`` maps layer names to radii or policies.
     """
     names = tuple(obj.layers)
-    cfg = gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
-                       stepsizes=dict(stepsizes), momentum=momentum)
-    state = init(dict(x0), cfg)
+    opt = Gluon(gluon_config(dict(x0), norms={n: obj.layers[n].norm for n in names},
+                             stepsizes=dict(stepsizes), momentum=momentum))
+    state = opt.init(dict(x0))
     run = Run(names=names)
     x = dict(x0)
     for k in range(steps):
         f, true_grads = obj.value_and_grad(x)
         run.values.append(float(f))
         run.grad_duals.append(_duals(obj, true_grads))
-        x, state = step(x, oracle(x, k), state)
+        x, state = opt.step(x, oracle(x, k), state)
     f, true_grads = obj.value_and_grad(x)
     run.values.append(float(f))
     run.grad_duals.append(_duals(obj, true_grads))

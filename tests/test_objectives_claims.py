@@ -37,7 +37,7 @@ def test_at_least_the_required_claims():
                    "smoothness.noise_oracle_variance"):
         assert needed in ids
     for c in CLAIMS:
-        assert "THEORY.md" in c.source or "gluon_ref/objectives" in c.source or "negative control" in c.source
+        assert "docs/theory.md" in c.source or "gluon_ref/objectives" in c.source or "negative control" in c.source
         assert c.statement and c.latex
 
 

@@ -1,4 +1,4 @@
-"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (POLAR.md).
+"""Polar factor: the exact SVD baseline and Newton–Schulz-type iterations (docs/polar.md).
 
 * :mod:`~gluon_ref.polar.exact` — ``polar_exact``: ``U_r V_r^T`` from the thin SVD;
 * :mod:`~gluon_ref.polar.iterations` — ``newton_schulz``: one mechanism for every
@@ -11,20 +11,19 @@
 * :mod:`~gluon_ref.polar.metrics` — distances to ``U_r V_r^T`` measured on matrices;
 * :mod:`~gluon_ref.polar.matrices` — the test-matrix families of the comparison;
 * :mod:`~gluon_ref.polar.registry` — named orthogonalizers for the spectral norms.
+
+Imports run one way, ``schedules -> registry -> exact``.  The designer's names
+(``design_polar_express``, ``remez_odd``, ...) load on first access (PEP 562):
+the spectral norm imports this package, and importing a norm should not load
+the Remez designer.
 """
+
+import importlib
 
 from .exact import polar_exact, rank_threshold
 from .iterations import MUON_QUINTIC, NORMALIZATIONS, newton_schulz, normalize_input
 from .lowprec import round_to_bfloat16
 from .metrics import PolarErrors, polar_errors
-from .polar_express import (
-    PolarExpressDesign,
-    design_polar_express,
-    optimal_cubic,
-    optimal_quintic,
-    published_recipe,
-    remez_odd,
-)
 from .registry import ORTHOGONALIZERS, get_orthogonalizer, register_orthogonalizer
 from .scalar_model import (
     absorbing_band,
@@ -75,3 +74,20 @@ __all__ = [
     "get_orthogonalizer",
     "register_orthogonalizer",
 ]
+
+#: names re-exported from a submodule that is imported only when one is first used
+_LAZY = {name: ".polar_express" for name in (
+    "PolarExpressDesign", "design_polar_express", "optimal_cubic", "optimal_quintic",
+    "published_recipe", "remez_odd")}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

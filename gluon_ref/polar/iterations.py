@@ -1,11 +1,11 @@
-"""Odd-polynomial Newton–Schulz iterations (POLAR.md sections 2-4 and 10).
+"""Odd-polynomial Newton–Schulz iterations (docs/polar.md sections 2-4 and 10).
 
 One mechanism serves every method: a *schedule* of odd polynomials
 ``p_t(x) = c_0 x + c_1 x^3 + c_2 x^5 + ...`` applied as the matrix step
 
     A = X X^T,   B = c_1 A + c_2 A^2 + ...,   X <- c_0 X + B X
 
-(the "Muon form" of POLAR.md section 3; cubic steps have no ``A^2`` term) to
+(the "Muon form" of docs/polar.md section 3; cubic steps have no ``A^2`` term) to
 ``X_0 = G / s``, where the scale ``s`` follows a *normalization* convention
 (section 4).  In exact arithmetic ``X_k = U phi_k(Sigma / s) V^T`` with
 ``phi_k = p_k o ... o p_1`` (the scalar model, section 2, see
@@ -15,7 +15,7 @@ You, Polar Express) live in :mod:`gluon_ref.polar.schedules`.
 Precision.  The iteration runs in the input's dtype: float64, float32, or
 float16 (NumPy's native half arithmetic; array-api-strict has no float16).
 For float16 the Frobenius norm is computed in float32 and the normalised
-matrix cast to float16 (as gram-newton-schulz does, POLAR.md section 4), so
+matrix cast to float16 (as gram-newton-schulz does, docs/polar.md section 4), so
 the norm cannot overflow.  ``emulate="bfloat16"`` runs in float32 and rounds
 every intermediate (the scale, ``X_0``, ``A``, each product, each scaled
 term and each sum) to bfloat16 with round-to-nearest-even (section 10, see
@@ -32,20 +32,23 @@ zero matrix maps to the zero matrix.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
 
-from ..backend import check_finite, check_float_array
+import numpy as np
+
+from ..backend import check_count, check_finite, check_float_array
 from .lowprec import EMULATED_DTYPES, round_to_bfloat16
 from .scalar_model import as_polynomial
 
 __all__ = ["newton_schulz", "normalize_input", "iterate_polynomials", "as_polynomials",
            "MUON_QUINTIC", "NORMALIZATIONS"]
 
-#: Keller Jordan's Muon quintic (POLAR.md section 6); also torch.optim.Muon's
+#: Keller Jordan's Muon quintic (docs/polar.md section 6); also torch.optim.Muon's
 #: default ``ns_coefficients``.
 MUON_QUINTIC = (3.4445, -4.7750, 2.0315)
 
-#: valid ``normalization`` values (POLAR.md section 4)
+#: valid ``normalization`` values (docs/polar.md section 4)
 NORMALIZATIONS = ("frobenius", "clamp", "none")
 
 
@@ -72,7 +75,7 @@ def _working_dtype(xp, g, emulate):
 
 def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e-7,
                     safety: float = 1.0, emulate: str | None = None):
-    """Return ``(X_0, s)`` with ``X_0 = G / s`` (POLAR.md section 4).
+    """Return ``(X_0, s)`` with ``X_0 = G / s`` (docs/polar.md section 4).
 
     * ``"frobenius"``: ``s = safety * ||G||_F + eps`` (Keller Jordan's Muon:
       safety 1, eps 1e-7; Polar Express: 1.01 and 1e-7; modded-nanogpt's
@@ -127,13 +130,15 @@ def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
 
     Trailing zero coefficients are dropped (a triple ``(a, b, 0)`` is cubic).
     """
+    if isinstance(coefficients, numbers.Real) or getattr(coefficients, "ndim", None) == 0:
+        raise TypeError(f"coefficients must be a sequence (c_0, c_1, ...) or a sequence of them, "
+                        f"got the single number {coefficients!r}")
     coeffs = list(coefficients)
     if not coeffs:
         raise ValueError("coefficients must not be empty")
-    if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
-        if steps is None or int(steps) != steps or steps < 0:
-            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        return [_trim(as_polynomial(coeffs))] * int(steps)
+    # numbers.Real covers NumPy scalars (np.float32, np.int64): a NumPy coefficient array is flat
+    if all(isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_)) for c in coeffs):
+        return [_trim(as_polynomial(coeffs))] * check_count("steps", steps, minimum=0)
     schedule = []
     for t, c in enumerate(coeffs):
         try:
@@ -157,7 +162,7 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
     """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
 
     Step ``t``: ``A = X X^T``, ``P_1 = A``, ``P_k = P_{k-1} A``,
-    ``B = sum_{k>=1} c_k P_k``, ``X <- c_0 X + B X`` (POLAR.md section 3,
+    ``B = sum_{k>=1} c_k P_k``, ``X <- c_0 X + B X`` (docs/polar.md section 3,
     Muon form).  Tall inputs are transposed so the Gram matrix is
     ``min(m, n)``-square, and transposed back (this changes the cost only).
     Raises ``ValueError`` when the result is not finite (divergence).
@@ -195,7 +200,7 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     ``X_0 = G / s`` with ``s`` from :func:`normalize_input`, then ``T`` steps
     of :func:`iterate_polynomials`; the result approximates ``U_r V_r^T``
     with error ``max_i |1 - phi_T(sigma_i / s)|`` in exact arithmetic
-    (POLAR.md section 2).  ``coefficients`` is one polynomial ``(a, b, c)``
+    (docs/polar.md section 2).  ``coefficients`` is one polynomial ``(a, b, c)``
     (or any odd length, ``(c_0, c_1, ...)``) repeated ``steps`` times —
     Muon's convention, ``ns_coefficients``/``ns_steps`` in torch.optim.Muon —
     or a sequence of polynomials, one per step (``steps`` then ``None`` or
@@ -204,7 +209,7 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     Returns an array of the input's namespace and dtype (float32-stored
     bfloat16 values under ``emulate="bfloat16"``, cast back to the input
     dtype).  Zero singular values stay exactly 0, so on rank-deficient inputs
-    the result vanishes on the null spaces (POLAR.md section 1).
+    the result vanishes on the null spaces (docs/polar.md section 1).
     """
     xp = check_float_array(g, "g")
     if g.ndim < 2:

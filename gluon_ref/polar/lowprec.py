@@ -1,6 +1,6 @@
-"""Emulated low precision for Newton–Schulz runs (POLAR.md section 10).
+"""Emulated low precision for Newton–Schulz runs (docs/polar.md section 10).
 
-NumPy (and the Array API) have no bfloat16.  POLAR.md section 10 prescribes
+NumPy (and the Array API) have no bfloat16.  docs/polar.md section 10 prescribes
 the emulation implemented here: keep float32 storage and round every float32
 intermediate to bfloat16 (8 significant bits: the top 16 bits of the float32
 pattern) with round-to-nearest, ties-to-even.
@@ -28,7 +28,7 @@ from ..backend import check_float_array
 
 __all__ = ["round_to_bfloat16", "EMULATED_DTYPES"]
 
-#: names accepted by ``emulate=`` (POLAR.md section 10)
+#: names accepted by ``emulate=`` (docs/polar.md section 10)
 EMULATED_DTYPES = ("bfloat16",)
 
 

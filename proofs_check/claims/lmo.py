@@ -1,4 +1,4 @@
-"""Claims about norms and LMOs (LMOS.md sections 2, 5 and 6)."""
+"""Claims about norms and LMOs (docs/norms.md sections 2, 5 and 6)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ for _name in available_norms():
                    "the primal norm, and lmo is 0-homogeneous."),
         latex=r"\langle g,\mathrm{lmo}(g)\rangle=-\|g\|_*,\ \|\mathrm{lmo}(g)\|=1,\ "
               r"\mathrm{lmo}(g)\in\arg\min_{\|x\|\le1}\langle g,x\rangle",
-        source=f"LMOS.md sections 5.1, 5.8, 6 ({get_norm(_name).source})",
+        source=f"docs/norms.md section 5 items 1 and 8, section 6 ({get_norm(_name).source})",
         status="elementary",
         hypotheses=("g != 0", "float64", "exact SVD for spectral norms"),
         tags=("lmo",),
@@ -89,21 +89,21 @@ def _polar(g):
 
 
 PUBLISHED_FACTORS = {
-    "spectral": ("Muon idealised, THEORY.md 9: X - t U V^T", _polar, lambda m, n, s: 1.0),
-    "rms_to_rms": ("Scion Spectral / modula Linear: sqrt(d_out/d_in) U V^T (THEORY.md 9)", _polar,
+    "spectral": ("Muon idealised, docs/theory.md 9: X - t U V^T", _polar, lambda m, n, s: 1.0),
+    "rms_to_rms": ("Scion Spectral / modula Linear: sqrt(d_out/d_in) U V^T (docs/theory.md 9)", _polar,
                    lambda m, n, s: (m / n) ** 0.5),
     "muon_spectral": ("KellerJordan/Muon: max(1, rows/cols)**0.5 U V^T; torch.optim.Muon "
-                      "adjust_lr 'original' (THEORY.md 11.7)", _polar,
+                      "adjust_lr 'original' (docs/theory.md 11.7)", _polar,
                       lambda m, n, s: max(1.0, m / n) ** 0.5),
-    "sign": ("Scion Sign / unScion tied embedding: (1/d_in) sign(G) (THEORY.md 9)", np.sign,
+    "sign": ("Scion Sign / unScion tied embedding: (1/d_in) sign(G) (docs/theory.md 9)", np.sign,
              lambda m, n, s: 1.0 / n),
-    "rms": ("unScion CNN biases: sqrt(C_out) G/||G||_2 (THEORY.md 9)",
+    "rms": ("unScion CNN biases: sqrt(C_out) G/||G||_2 (docs/theory.md 9)",
             lambda g: g / np.linalg.norm(g), lambda m, n, s: m ** 0.5),
-    "frobenius": ("layer-wise normalized GD: G/||G||_2 (THEORY.md 9)",
+    "frobenius": ("layer-wise normalized GD: G/||G||_2 (docs/theory.md 9)",
                   lambda g: g / np.linalg.norm(g), lambda m, n, s: 1.0),
-    "linf": ("layer-wise signGD: sign(G) (THEORY.md 9)", np.sign, lambda m, n, s: 1.0),
+    "linf": ("layer-wise signGD: sign(G) (docs/theory.md 9)", np.sign, lambda m, n, s: 1.0),
     "spectral_conv": ("unScion CNN conv kernels (C_out, C_in, k, k): (1/k^2) sqrt(C_out/C_in) "
-                      "U V^T of the C_out x (C_in k^2) reshape (THEORY.md 9)",
+                      "U V^T of the C_out x (C_in k^2) reshape (docs/theory.md 9)",
                       lambda g: _polar(g.reshape(g.shape[0], -1)).reshape(g.shape),
                       lambda m, n, s: (s[0] / s[1]) ** 0.5 / (s[2] * s[3])),
 }
@@ -118,7 +118,7 @@ PUBLISHED_FACTORS = {
               "the catalogue; tall, wide and square shapes, so an inverted or transposed factor "
               "fails.",
     latex=r"\mathrm{lmo}(G)=-c_{\mathrm{published}}(m,n)\,\mathrm{base}(G)",
-    source="THEORY.md sections 9 and 11.7; Scion arXiv 2502.07529; Gluon arXiv 2505.13416",
+    source="docs/theory.md sections 9 and 11.7; Scion arXiv 2502.07529; Gluon arXiv 2505.13416",
     status="reported",
     tags=("lmo",),
 )
@@ -164,7 +164,7 @@ def _steepest_symbolic() -> SymbolicResult:
         "with value -||g||_*^2/(2L), for every catalogue norm.",
     latex=r"\arg\min_d \langle g,d\rangle+\tfrac{L}{2}\|d\|^2=\tfrac{\|g\|_*}{L}\,"
         r"\mathrm{lmo}(g),\quad \min=-\tfrac{\|g\|_*^2}{2L}",
-    source="LMOS.md 5.3; Old Optimizer, New Norm (arXiv 2409.20325)",
+    source="docs/norms.md section 5 item 3; Old Optimizer, New Norm (arXiv 2409.20325)",
     status="proved",
     hypotheses=("L > 0",),
     symbolic=_steepest_symbolic,
@@ -199,7 +199,7 @@ def _steepest_numeric(ctx: CheckContext) -> list[Instance]:
     statement="The sharp operator g# = ||g||_* s(g) satisfies ||g#|| = ||g||_* and "
         "<g, g#> = ||g||_*^2.",
     latex=r"\|g^\sharp\|=\|g\|_*,\ \langle g,g^\sharp\rangle=\|g\|_*^2",
-    source="LMOS.md 5.2",
+    source="docs/norms.md section 5 item 2",
     status="elementary",
     tags=("lmo",),
 )
@@ -225,7 +225,7 @@ def _sharp_numeric(ctx: CheckContext) -> list[Instance]:
     statement="Hölder's inequality |<a, b>| <= ||a|| ||b||_* for every catalogue norm "
         "(tight at b = -dual_lmo(a)).",
     latex=r"|\langle a,b\rangle|\le\|a\|\,\|b\|_*",
-    source="THEORY.md section 1",
+    source="docs/theory.md section 1",
     status="elementary",
     tags=("lmo",),
 )
@@ -254,7 +254,7 @@ def _hoelder_numeric(ctx: CheckContext) -> list[Instance]:
         "sum_l rho_l ||g_l||_{l,*}, the LMO is block-wise rho_l lmo_l(g_l), and the value "
         "identity holds for the whole network.",
     latex=r"\|g\|_*=\sum_l\rho_l\|g_l\|_{l,*},\ \mathrm{lmo}(g)_l=\rho_l\,\mathrm{lmo}_l(g_l)",
-    source="LMOS.md 2b and 5.6",
+    source="docs/norms.md section 2b and section 5 item 6",
     status="elementary",
     tags=("lmo",),
 )
@@ -306,7 +306,7 @@ def _product_numeric(ctx: CheckContext) -> list[Instance]:
         "(||A||_{RMS->RMS} <= n ||A||_{1->RMS}).",
     latex=r"\|A\|_{\mathrm{RMS}\to\infty}\le n\max|A_{ij}|,\ "
         r"\|A\|_{\mathrm{RMS}\to\mathrm{RMS}}\le n\|A\|_{1\to\mathrm{RMS}}",
-    source="LMOS.md 2b notes",
+    source="docs/norms.md 2b notes",
     status="elementary",
     tags=("lmo",),
 )
@@ -333,7 +333,7 @@ def _inclusion_numeric(ctx: CheckContext) -> list[Instance]:
     statement="Negative control: the Frobenius direction -g/||g||_F, rescaled onto the "
         "spectral sphere, is NOT the spectral LMO; sampled feasible points beat it.",
     latex=r"\min_{\|y\|_2\le1}\langle g,y\rangle<\langle g,-g/\|g\|_2\rangle",
-    source="LMOS.md 6.3 (optimality check)",
+    source="docs/norms.md section 6 item 3 (optimality check)",
     status="elementary",
     expect="violated",
     breaks="the oracle minimises <g, x> over the spectral unit ball (value -||g||_nuc)",

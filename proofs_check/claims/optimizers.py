@@ -1,4 +1,4 @@
-"""Claims about the Gluon step, its special cases and related optimizers (THEORY.md 2-3, 5, 9-11).
+"""Claims about the Gluon step, its special cases and related optimizers (docs/theory.md 2-3, 5, 9-11).
 
 Each numeric check runs the library's optimizers (:mod:`gluon_ref.optim`) on
 small random problems and measures the identity or inequality; expected values
@@ -143,7 +143,7 @@ CLAIMS: list[Claim] = []
     statement="The generic Gluon step X + t lmo(G) satisfies <G, X^{k+1} - X^k> = -t ||G||_* and "
         "||X^{k+1} - X^k|| = t, for every catalogue norm tried.",
     latex=r"\langle G, X^{k+1}-X^k\rangle = -t\|G\|_*,\quad \|X^{k+1}-X^k\| = t",
-    source="THEORY.md section 2; Gluon arXiv 2505.13416",
+    source="docs/theory.md section 2; Gluon arXiv 2505.13416",
     status="proved",
     hypotheses=("exact LMO (exact SVD for spectral norms)", "G != 0", "float64"),
     tags=("optim",),
@@ -177,7 +177,7 @@ def _lmo_step_numeric(ctx: CheckContext) -> list[Instance]:
         "in it; SCG equals decoupled weight decay with eta = gamma*rho, lambda = 1/rho.",
     latex=r"\|\Delta x\| = \gamma\rho;\ \|x^k\|\le\rho;\ "
         r"(1-\gamma)x+\gamma\rho\,\mathrm{lmo}(d) = x-\eta\lambda x+\eta\,\mathrm{lmo}(d)",
-    source="THEORY.md section 3; Scion arXiv 2502.07529",
+    source="docs/theory.md section 3; Scion arXiv 2502.07529",
     status="proved",
     hypotheses=("exact LMO", "gamma in (0, 1]", "X^0 in the rho-ball"),
     tags=("optim",),
@@ -199,7 +199,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
     for constrained in (False, True):
         cfg = gluon_config(x0, norms=norms, momentum=scion_momentum(0.3),
                            stepsizes=gamma if constrained else {n: gamma * rho[n] for n in shapes},
-                           radii=rho if constrained else None)
+                           constraint_radii=rho if constrained else None)
         opt = Gluon(cfg)
         x, st = dict(x0), opt.init(x0)
         for k in range(steps):
@@ -212,7 +212,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
                                          1.0, "<=", _tol(shapes[n])))
                     # decoupled weight decay with eta = gamma rho, lambda = 1/rho
                     eta, lam = gamma * rho[n], 1.0 / rho[n]
-                    m = st.slots["momentum"][n]
+                    m = st.momentum_buffer[n]
                     wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(m)
                     scale = max(float(np.max(np.abs(wd_form))), 1e-300)
                     inst.append(Instance(f"SCG k={k} {n}: max|X_scg - X_wd| / max|X_wd|",
@@ -233,7 +233,7 @@ def _scg_numeric(ctx: CheckContext) -> list[Instance]:
     statement="Adam with beta1 = beta2 = 0 and eps = 0 produces the same iterates as layer-wise "
         "sign descent (Gluon step, l_inf norm, radius lr), over 20 steps.",
     latex=r"\beta_1=\beta_2=\epsilon=0:\ x-\eta\,g/\sqrt{g^2} = x-\eta\,\mathrm{sign}(g)",
-    source="THEORY.md section 11.4; arXiv 2409.20325",
+    source="docs/theory.md section 11.4; arXiv 2409.20325",
     status="proved",
     hypotheses=("g_j = 0 mapped to 0",),
     tags=("optim",),
@@ -249,7 +249,7 @@ def _check_optim_adam_no_accumulation_is_sign_descent(ctx: CheckContext) -> list
         "produces the iterates of spectral descent X - lr U V^T, to max(20 steps x SVD rounding, max(m,n) eps "
         "kappa^2) (rounding of Gram-matrix inverse roots).",
     latex=r"(GG^\top)^{-1/4}G(G^\top G)^{-1/4} = UV^\top",
-    source="THEORY.md section 11.4; arXiv 2409.20325",
+    source="docs/theory.md section 11.4; arXiv 2409.20325",
     status="proved",
     hypotheses=("eps = 0", "pseudo-inverse roots on the range of G"),
     tags=("optim",),
@@ -264,7 +264,7 @@ def _check_optim_shampoo_no_accumulation_is_spectral_descent(ctx: CheckContext) 
     statement="The paper's EMA (M^0 = g^0) and Scion's convention (alpha = 1 - beta) give the same "
         "iterates when Scion's buffer is initialised with g^0.",
     latex=r"d^{-1}=g^0 \Rightarrow d^k = M^k\ \forall k",
-    source="THEORY.md section 3",
+    source="docs/theory.md section 3",
     status="proved",
     hypotheses=("same beta",),
     tags=("optim",),
@@ -302,7 +302,7 @@ def _momentum_numeric(ctx: CheckContext) -> list[Instance]:
         "both sides); 'match_rms_adamw' equals the spectral norm with radius "
         "0.2 lr sqrt(max(m, n)) (exact SVD on both sides).",
     latex=r"\mathrm{Muon}(\eta,\lambda) = \mathrm{SCG}(\rho=1/\lambda,\gamma=\eta\lambda)",
-    source="THEORY.md sections 3, 11.7",
+    source="docs/theory.md sections 3, 11.7",
     status="proved",
     hypotheses=("same orthogonalizer on both sides",),
     tags=("optim",),
@@ -318,7 +318,7 @@ def _check_optim_muon_preset_equals_generic(ctx: CheckContext) -> list[Instance]
         "x - eta ||x|| sign(g)/||sign(g)||, and for any settings ||Delta x|| = eta phi(||x||) "
         "with phi(z) = z.",
     latex=r"\|\Delta x^{(i)}\| = \eta\,\phi(\|x^{(i)}\|)",
-    source="THEORY.md section 11.2; arXiv 1904.00962",
+    source="docs/theory.md section 11.2; arXiv 1904.00962",
     status="proved",
     hypotheses=("x != 0, u != 0",),
     tags=("optim",),
@@ -360,7 +360,7 @@ def _lamb_numeric(ctx: CheckContext) -> list[Instance]:
     statement="The NorMuon paper-form update eta_hat O_hat has RMS exactly 0.2 eta (any shape, any "
         "orthogonalizer).",
     latex=r"\mathrm{RMS}(\hat\eta\hat O) = 0.2\,\eta",
-    source="THEORY.md section 11.3; arXiv 2510.05491 (paper form uncertain in detail)",
+    source="docs/theory.md section 11.3; arXiv 2510.05491 (paper form uncertain in detail)",
     status="uncertain",
     hypotheses=("weight decay 0", "O != 0"),
     tags=("optim",),
@@ -405,7 +405,7 @@ def _uba_symbolic() -> SymbolicResult:
     id="optim.uba.phi2_is_cosine",
     statement="The UBA schedule with phi = 2 is exactly cosine annealing; f(0) = 1, f(T) = 0.",
     latex=r"\frac{2(1+\cos\theta)}{4} = \frac{1+\cos\theta}{2}",
-    source="THEORY.md section 11.6; arXiv 2505.24452 (formula from third-party code)",
+    source="docs/theory.md section 11.6; arXiv 2505.24452 (formula from third-party code)",
     status="uncertain",
     hypotheses=(),
     symbolic=_uba_symbolic,
@@ -423,7 +423,7 @@ def _uba_numeric(ctx: CheckContext) -> list[Instance]:
     id="optim.sophia.sign_before_first_refresh",
     statement="Before the first Hessian refresh (h = 0) the Sophia step is exactly -eta sign(m).",
     latex=r"h=0:\ \theta - \eta\,\mathrm{clip}(m/\epsilon, 1) = \theta - \eta\,\mathrm{sign}(m)",
-    source="THEORY.md section 11.5; arXiv 2305.14342",
+    source="docs/theory.md section 11.5; arXiv 2305.14342",
     status="proved",
     hypotheses=("|m_j| >= eps", "weight decay 0"),
     tags=("optim",),
@@ -455,7 +455,7 @@ def _sophia_numeric(ctx: CheckContext) -> list[Instance]:
     statement="Gluon with Theorem 1's t_i = g_i/(L0_i + L1_i g_i) decreases a separable quadratic "
         "with valid L0_i by at least sum_i g_i^2/(2(L0_i + L1_i g_i)) at every step.",
     latex=r"f(X^k)-f(X^{k+1}) \ge \sum_i \frac{g_i^2}{2(L^0_i+L^1_i g_i)}",
-    source="THEORY.md section 5; Gluon arXiv 2505.13416",
+    source="docs/theory.md section 5; Gluon arXiv 2505.13416",
     status="proved",
     hypotheses=("L0_i valid for the layer norm (Frobenius: w_i; spectral: w_i min(m, n))",),
     tags=("optim",),
@@ -488,7 +488,7 @@ def _check_optim_theorem1_per_step_decrease(ctx: CheckContext) -> list[Instance]
     statement="Negative control: with L0_i replaced by L0_i/4 and L1 = 0 (invalid constants) the "
         "decrease promised for those constants must fail.",
     latex=r"L^0_i \to L^0_i/4",
-    source="THEORY.md section 5",
+    source="docs/theory.md section 5",
     status="proved",
     expect="violated",
     breaks="Assumption 1 on each step's segment with the constants given to the stepsize "
@@ -505,7 +505,7 @@ def _check_optim_control_theorem1_l0_too_small(ctx: CheckContext) -> list[Instan
     statement="Negative control: Muon's 'original' scaling max(1, sqrt(m/n)) is not the RMS->RMS "
         "scaling sqrt(m/n) on non-square layers, so the equivalence must fail.",
     latex=r"\max(1,\sqrt{m/n}) \ne \sqrt{m/n}\ (m\ne n)",
-    source="THEORY.md section 9 notes",
+    source="docs/theory.md section 9 notes",
     status="elementary",
     expect="violated",
     breaks="max(1, sqrt(m/n)) = sqrt(m/n) on every layer (d_out >= d_in)",
@@ -525,7 +525,7 @@ def _check_optim_control_muon_original_vs_rms_to_rms(ctx: CheckContext) -> list[
         "instead of the exact polar factor fails the exact step-length identity (allowance: the "
         "SVD rounding of one step).",
     latex=r"\|t\,\mathrm{NS}_5(G)\|_2 \ne t",
-    source="THEORY.md section 2; POLAR.md",
+    source="docs/theory.md section 2; docs/polar.md",
     status="elementary",
     expect="violated",
     breaks="exact LMO: the orthogonalizer returns the polar factor U V^T",

@@ -1,4 +1,4 @@
-"""Claims about the polar factor and Newton–Schulz-type iterations (POLAR.md).
+"""Claims about the polar factor and Newton–Schulz-type iterations (docs/polar.md).
 
 Every numeric check compares the library against mathematics that does not
 come from the code under test: sympy identities, exact interval images of
@@ -95,7 +95,7 @@ PUBLISHED_NANOGPT = (
     (2.3465413258596377, -1.7097828382687081, 0.42323551169305323),
 )
 
-_SRC = "POLAR.md"
+_SRC = "docs/polar.md"
 
 
 CLAIMS: list[Claim] = []
@@ -155,7 +155,7 @@ def _cubic_region_symbolic() -> SymbolicResult:
     statement="Cubic NS sends every x in (0, sqrt3) to +1; it maps (sqrt3, sqrt5) onto "
         "(-sqrt5, 0) (a sign flip), and x in (sqrt3, c), c = 2cosh(arccosh(sqrt3)/3) "
         "~ 2.148, converges to -1; +-sqrt5 is a 2-cycle and x > sqrt5 diverges. "
-        "(POLAR.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
+        "(docs/polar.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
         "lies in (-sqrt5, -sqrt3) and flips again, so that is true only on (sqrt3, c).)",
     latex=r"x\in(0,\sqrt3)\Rightarrow\phi_k(x)\to1;\ p((\sqrt3,\sqrt5))=(-\sqrt5,0)",
     source=f"{_SRC} 5.1",
@@ -325,8 +325,8 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
     edge_tol = max(horner(MUON_QUINTIC, x) for x in (lo, hi, ilo, ihi))
     band_tol = max(composition([MUON_QUINTIC] * 5, x) for x in (1e-2, 1.0, lo, hi, plo, phi))
     return [
-        Instance("band lower edge (POLAR.md: about 0.68)", lo, 0.68, "==", quoted(2)),
-        Instance("band upper edge (POLAR.md: about 1.13)", hi, 1.13, "==", quoted(2)),
+        Instance("band lower edge (docs/polar.md: about 0.68)", lo, 0.68, "==", quoted(2)),
+        Instance("band upper edge (docs/polar.md: about 1.13)", hi, 1.13, "==", quoted(2)),
         # p(J) = J: invariant (inside) and smallest (both ends reached), exact image
         Instance("min p(band) (exact image) vs lower edge", ilo, lo, "==", edge_tol),
         Instance("max p(band) (exact image) vs upper edge", ihi, hi, "==", edge_tol),
@@ -334,7 +334,7 @@ def _muon_band_numeric(ctx: CheckContext) -> list[Instance]:
                  abs(interior[0].derivative) if interior else 0.0, 1.0, ">="),
         Instance("phi_5([1e-2, 1]) (exact image): below the band by", lo - plo, 0.0, "<=", band_tol),
         Instance("phi_5([1e-2, 1]) (exact image): above the band by", phi - hi, 0.0, "<=", band_tol),
-        Instance("slope at zero of the 5-step schedule, phi_5'(0) (POLAR.md: a^5, about 485)",
+        Instance("slope at zero of the 5-step schedule, phi_5'(0) (docs/polar.md: a^5, about 485)",
                  slope_at_zero([MUON_QUINTIC] * 5), 485.0, "==", quoted(0)),
         *(Series(f"phi_{k}(x)", xs, compose([MUON_QUINTIC] * k, xs), "measured",
                  "normalised singular value x", "phi_k(x)", "x") for k in (1, 2, 3, 5)
@@ -635,9 +635,9 @@ def _exact_scipy_numeric(ctx: CheckContext) -> list[Instance]:
 def _you_numeric(ctx: CheckContext) -> list[Instance]:
     lo6, hi6 = output_interval(YOU_6STEP, 1e-3, 1.0)
     lo5, hi5 = output_interval(YOU_5STEP, 1e-3, 1.0)
-    # POLAR.md quotes two decimals: exact to half a unit in the last digit
+    # docs/polar.md quotes two decimals: exact to half a unit in the last digit
     return [
-        Instance("You 6-step: phi_6([1e-3, 1]) lower end (POLAR.md: about 0.87)", lo6, 0.87, "==",
+        Instance("You 6-step: phi_6([1e-3, 1]) lower end (docs/polar.md: about 0.87)", lo6, 0.87, "==",
                  quoted(2)),
         Instance("You 6-step: upper end (about 1.00)", hi6, 1.00, "==", quoted(2)),
         Instance("You 5-step: phi_5([1e-3, 1]) lower end (about 0.47)", lo5, 0.47, "==", quoted(2)),

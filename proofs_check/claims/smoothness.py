@@ -1,6 +1,6 @@
 """Claims about the built-in objectives' smoothness constants and noise (issue 5/6).
 
-Every numeric check runs the attack of :mod:`gluon_ref.objectives.attack`
+Every numeric check runs the attack of :mod:`proofs_check.attack`
 (random pairs, Gluon LMO steps, a Gluon trajectory, power directions of the
 Hessian blocks) against the constants each objective *proves* in its
 docstring, and each family of inequalities has a negative control with the
@@ -14,15 +14,17 @@ this module in a few seconds; full mode widens scales, steps and draws.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from gluon_ref.objectives import (MinibatchOracle, cosh_objective, glm_objective,
                                   least_squares_objective, matrix_factorization, deep_linear,
-                                  quadratic_zoo, separable_quadratic, tanh_teacher_student)
-from gluon_ref.objectives.attack import (Record, attack, cross_power_direction, descent_record,
-                                         joint_power_direction, literal_assumption_counterexample,
-                                         lmo_step, power_direction, segment_records)
+                                  quadratic_zoo, tanh_teacher_student)
+
+from ..attack import (attack, cross_power_direction, descent_instance, joint_power_direction,
+                      literal_assumption_counterexample, lmo_step, power_direction, scaled,
+                      segment_instances)
 
 from proofs_check.instances import TightQuadratic
 
@@ -64,26 +66,27 @@ def _separable_attacks(ctx: CheckContext):
     return _CACHE[key]
 
 
-def _pick(records: list[Record], factor: float = 1.0) -> Record:
-    """The most violating record under ``factor * rhs``, else the tightest one."""
-    bad = [r for r in records if not (r.lhs <= factor * r.rhs + r.tol)]
+def _pick(instances: list[Instance]) -> Instance:
+    """The most violating instance, else the tightest one."""
+    bad = [i for i in instances if not i.satisfied]
     if bad:
-        return max(bad, key=lambda r: r.lhs - factor * r.rhs - r.tol)
-    pos = [r for r in records if r.rhs > 0] or records
-    return max(pos, key=lambda r: r.lhs / r.rhs if r.rhs > 0 else 0.0)
+        return max(bad, key=lambda i: i.lhs - i.rhs - i.tol)
+    pos = [i for i in instances if i.rhs > 0] or instances
+    return max(pos, key=lambda i: i.lhs / i.rhs if i.rhs > 0 else 0.0)
 
 
-def _instances(groups: dict[str, list[Record]], factor: float = 1.0) -> list[Instance]:
+def _instances(groups: dict[str, list[Instance]], factor: float = 1.0) -> list[Instance]:
+    """The worst pair of each group, with every constant multiplied by ``factor``."""
     out = []
-    for label, recs in groups.items():
-        if not recs:
+    for label, insts in groups.items():
+        if not insts:
             continue
-        r = _pick(recs, factor)
+        i = _pick([scaled(i, factor) for i in insts])
         # a control with scaled constants (factor < 1) breaks "the constants are at least the
         # proved ones"; its violation is explained by that only where the proved constants hold
-        held = factor == 1.0 or not (r.lhs <= r.rhs + r.tol)
-        out.append(Instance(f"{label}: {r.label}", r.lhs, factor * r.rhs, "<=", r.tol,
-                            hypothesis_held=held, note=f"{len(recs)} pairs, step {r.step:.3g}"))
+        held = factor == 1.0 or not (i.lhs <= i.rhs / factor + i.tol)
+        out.append(replace(i, label=f"{label}: {i.label}", note=f"{len(insts)} pairs, {i.note}",
+                           hypothesis_held=held))
     return out
 
 
@@ -91,11 +94,11 @@ def _assumption1(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
     groups = {}
     for name, (obj, res) in _separable_attacks(ctx).items():
         for k in obj.layers:
-            groups[f"{name}[{k}]"] = [r for r in res.smooth if r.layer == k]
+            groups[f"{name}[{k}]"] = res.smooth[k]
     return _instances(groups, factor)
 
 
-def _nonseparable_records(ctx: CheckContext):
+def _nonseparable_instances(ctx: CheckContext):
     """Block bound h and Lemma D on boxes around anchors, with one-layer, cross and joint steps."""
     key = ("nonsep", ctx.seed, ctx.full)
     if key in _CACHE:
@@ -106,7 +109,8 @@ def _nonseparable_records(ctx: CheckContext):
     for name, make in NONSEPARABLE.items():
         obj = make(ctx.seed)
         rng = ctx.rng(f"box-{name}")
-        seg, desc = [], []
+        seg: dict[str, list[Instance]] = {k: [] for k in obj.layers}
+        desc = []
         for scale in scales:
             X = obj.sample_point(rng, scale)
             G, f = obj.grad(X), obj.value(X)
@@ -128,17 +132,12 @@ def _nonseparable_records(ctx: CheckContext):
                 cands.append({k: X[k] + D[k] for k in obj.layers})
                 for Y in cands:
                     lab = f"scale={scale} r={r:g}"
-                    seg += segment_records(obj, X, Y, loc, lab, GX=G)
-                    desc.append(descent_record(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
+                    for k, inst in segment_instances(obj, X, Y, loc, lab, GX=G).items():
+                        seg[k].append(inst)
+                    desc.append(descent_instance(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
         out[name] = (seg, desc)
     _CACHE[key] = out
     return out
-
-
-def _noise_objective(seed: int):
-    return separable_quadratic({
-        "spectral": ((6, 4), "spectral", "left"), "linf": ((4, 3), "linf", "elementwise"),
-        "colnorm": ((5, 4), "colnorm", "right"), "sign": ((3, 5), "sign", "elementwise")}, seed=seed)
 
 
 def _noise(ctx: CheckContext, wrong: float = 1.0) -> list[Instance]:
@@ -199,7 +198,7 @@ CLAIMS: list[Claim] = []
         "logistic and log-cosh GLMs, cosh-type with L1 > 0 on its stated radius).",
     latex=r"\|\nabla_if(X)-\nabla_if(Y)\|_{(i)*}\le(L_i^0+L_i^1\|\nabla_if(X)\|_{(i)*})"
         r"\|X_i-Y_i\|_{(i)}",
-    source=f"THEORY.md section 4 (Assumption 1); {GLUON}; derivations in "
+    source=f"docs/theory.md section 4 (Assumption 1); {GLUON}; derivations in "
         f"gluon_ref/objectives/quadratics.py and smooth.py",
     status="proved",
     hypotheses=("layer-separable objective", "||X_i - Y_i|| <= radius_i where a radius is stated"),
@@ -220,7 +219,7 @@ def _check_smoothness_assumption1_separable(ctx: CheckContext) -> list[Instance]
     statement="Negative control: with every claimed constant halved, the same attack finds "
         "pairs violating Assumption 1 (the constants are within a factor 2 of the best).",
     latex=r"\exists X,Y:\ \|\nabla_if(X)-\nabla_if(Y)\|_*>\tfrac12(L_i^0+L_i^1g_i)\|X_i-Y_i\|",
-    source="THEORY.md section 4; negative control of smoothness.assumption1.separable",
+    source="docs/theory.md section 4; negative control of smoothness.assumption1.separable",
     status="elementary",
     expect="violated",
     breaks="the constants are at least the proved ones (here halved)",
@@ -238,7 +237,7 @@ def _check_smoothness_assumption1_halved(ctx: CheckContext) -> list[Instance]:
         "the proved constants (separable) and box constants (non-separable, segment form).",
     latex=r"f(Y)\le f(X)+\langle\nabla f(X),Y-X\rangle+\sum_i\frac{L_i^0+L_i^1\|\nabla_if(X)\|_*}{2}"
         r"\|Y_i-X_i\|_{(i)}^2",
-    source=f"THEORY.md section 5 (Lemma D, proved); {GLUON}",
+    source=f"docs/theory.md section 5 (Lemma D, proved); {GLUON}",
     status="proved",
     hypotheses=("Assumption 1 along the segment from X to Y (separable: the proved constants; "
         "non-separable: LocalConstants on a box containing Y)",),
@@ -248,7 +247,7 @@ def _lemma_d(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
     groups = {name: res.descent for name, (obj, res) in _separable_attacks(ctx).items()}
     inst = _instances(groups, factor)
     if factor == 1.0:
-        for name, (seg, desc) in _nonseparable_records(ctx).items():
+        for name, (seg, desc) in _nonseparable_instances(ctx).items():
             inst += _instances({f"{name} (box constants)": desc})
         obj, X, Y = _tight_pair(ctx)
         f, g = obj.value_and_grad(X)
@@ -265,7 +264,7 @@ def _lemma_d(ctx: CheckContext, factor: float = 1.0) -> list[Instance]:
         "violated on the same pairs.",
     latex=r"\exists X,Y:\ f(Y)-f(X)-\langle\nabla f(X),Y-X\rangle>\sum_i\frac{L_i^0+L_i^1g_i}{4}"
         r"\|Y_i-X_i\|^2",
-    source="THEORY.md section 5; negative control of smoothness.lemma_d",
+    source="docs/theory.md section 5; negative control of smoothness.lemma_d",
     status="elementary",
     expect="violated",
     breaks="the constants are at least the proved ones (here halved)",
@@ -285,7 +284,7 @@ def _check_smoothness_lemma_d_halved(ctx: CheckContext) -> list[Instance]:
         "grad_i f changes while the right side is 0 for every (L0, L1); the literal "
         "assumption forces layer separability, and only its segment form can hold.",
     latex=r"X_i=Y_i,\ X_j\ne Y_j\ \Rightarrow\ \|\nabla_if(X)-\nabla_if(Y)\|_*\le0",
-    source=f"THEORY.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
+    source=f"docs/theory.md section 4 (caveat); {GLUON} Assumption 1 as restated there",
     status="elementary",
     expect="violated",
     breaks="layer separability: grad_i f does not depend on the other layers",
@@ -295,10 +294,8 @@ def _literal(ctx: CheckContext) -> list[Instance]:
     inst = []
     for name, make in NONSEPARABLE.items():
         obj = make(ctx.seed)
-        for r in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")):
-            inst.append(Instance(f"{name}: {r.label}", r.lhs, r.rhs, "<=", r.tol,
-                                 hypothesis_held=r.lhs <= r.tol,
-                                 note="rhs = 0 for every (L0, L1): X_i = Y_i"))
+        for i in literal_assumption_counterexample(obj, ctx.rng(f"literal-{name}")).values():
+            inst.append(replace(i, label=f"{name}: {i.label}", hypothesis_held=i.lhs <= i.tol))
     return inst
 
 
@@ -309,7 +306,7 @@ def _literal(ctx: CheckContext) -> list[Instance]:
         "||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j|| for Y in the box "
         "(one-layer, cross-layer and all-layer steps).",
     latex=r"\|\nabla_if(Y)-\nabla_if(X)\|_{(i)*}\le\sum_jh_{ij}\|Y_j-X_j\|_{(j)}",
-    source="THEORY.md section 4 caveat (segment form); derivations in "
+    source="docs/theory.md section 4 caveat (segment form); derivations in "
         "gluon_ref/objectives/nonseparable.py",
     status="proved",
     hypotheses=("Y in the box ||Y_j - X_j|| <= r_j",),
@@ -317,9 +314,9 @@ def _literal(ctx: CheckContext) -> list[Instance]:
 )
 def _segment_nonseparable(ctx: CheckContext) -> list[Instance]:
     groups = {}
-    for name, (seg, _) in _nonseparable_records(ctx).items():
-        for k in sorted({r.layer for r in seg}):
-            groups[f"{name}[{k}]"] = [r for r in seg if r.layer == k]
+    for name, (seg, _) in _nonseparable_instances(ctx).items():
+        for k in sorted(k for k, insts in seg.items() if insts):
+            groups[f"{name}[{k}]"] = seg[k]
     return _instances(groups)
 
 
@@ -333,7 +330,7 @@ def _segment_nonseparable(ctx: CheckContext) -> list[Instance]:
         "closed form for minibatch noise, and the additive NoiseOracle's sigma is fixed by its "
         "construction, so neither is claimed here.",
     latex=r"\mathbb E\|g_B-\nabla f\|_2^2=\frac{N-b}{b(N-1)}\frac1N\sum_s\|\nabla f_s-\nabla f\|_2^2",
-    source="THEORY.md section 4 (Assumption 2, reading (b)); Cochran, Sampling Techniques ch. 2; "
+    source="docs/theory.md section 4 (Assumption 2, reading (b)); Cochran, Sampling Techniques ch. 2; "
         "construction in gluon_ref/objectives/oracles.py",
     status="elementary",
     tags=TAGS,

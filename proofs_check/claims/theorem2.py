@@ -1,5 +1,5 @@
 """Theorem 2 (stochastic Gluon with the schedule beta_k = 1 - (k+1)^(-1/2), t (k+1)^(-3/4))
-and the controls that each change exactly one thing (THEORY.md section 7; issue 10.4).
+and the controls that each change exactly one thing (docs/theory.md section 7; issue 10.4).
 
 The instance is chosen so that the schedule matters: a non-convex objective
 (:class:`proofs_check.instances.CosineField`, ``f = sum (1 - cos x)``) posed in the
@@ -27,7 +27,7 @@ mean curve, its running minimum and the slope), not the regression standard erro
 autocorrelated running minimum.  The same noise draws are used for every schedule
 (common random numbers), so the comparisons are paired.
 
-Not checked: the constant of the non-asymptotic bound.  THEORY.md section 7 gives only the
+Not checked: the constant of the non-asymptotic bound.  docs/theory.md section 7 gives only the
 shape ``<~ Delta0/K^(1/4) + K^(-1/4) sum_i [sigma/L1_i + L0_i/L1_i^2]`` with the constant
 12, ``t_i`` and the log factors uncertain, so only the slope is testable.
 """
@@ -39,9 +39,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from gluon_ref.optim import gluon_config
-from gluon_ref.optim import init as gluon_init
-from gluon_ref.optim import step as gluon_step
+from gluon_ref.optim import Gluon, gluon_config
 from gluon_ref.optim.momentum import Momentum
 from gluon_ref.optim.stepsizes import Theorem2Schedule, as_policy
 from proofs_check import symbolic
@@ -102,14 +100,15 @@ def _metric(ctx: CheckContext, name: str) -> np.ndarray:
     start = ctx.rng("theorem2-x0")
     x = {"x": 2.0 + 0.5 * start.standard_normal((seeds, DIM))}
     noise = ctx.rng("theorem2-noise")  # the same draws for every schedule (paired comparison)
-    cfg = gluon_config(x, norms="linf", stepsizes=as_policy(sch.radius), momentum=sch.momentum)
-    state = gluon_init(x, cfg)
+    opt = Gluon(gluon_config(x, norms="linf", stepsizes=as_policy(sch.radius),
+                             momentum=sch.momentum))
+    state = opt.init(x)
     out = np.empty((K, seeds))
     for k in range(K):
         g = obj.grad(x)["x"]
         out[k] = np.sum(np.abs(g), axis=1)
         sample = g + SIGMA * (noise.exponential(size=g.shape) - 1.0)
-        x, state = gluon_step(x, {"x": sample}, state)
+        x, state = opt.step(x, {"x": sample}, state)
     _CACHE[key] = out
     return out
 
@@ -159,9 +158,9 @@ CLAIMS: list[Claim] = []
               "min_{k<K} E||grad f(X^k)||_* decaying at least like K^(-1/4): the fitted "
               "log-log slope over K in [1e2, K_max] is <= -1/4 within its 95 % bootstrap "
               "interval over seeds (16 seeds x 2e3 steps quick, 32 x 8e3 full). The "
-              "non-asymptotic constant is not checked: THEORY.md gives only the shape.",
+              "non-asymptotic constant is not checked: docs/theory.md gives only the shape.",
     latex=r"\min_{k<K}\mathbb E\sum_i\frac{\|\nabla_if(X^k)\|_*}{L_i^1}=O(K^{-1/4})",
-    source=f"THEORY.md section 7; {GLUON} Theorem 4.3 (reported; constants, t_i and log "
+    source=f"docs/theory.md section 7; {GLUON} Theorem 4.3 (reported; constants, t_i and log "
            "factors uncertain, only the slope is testable)",
     status="uncertain",
     hypotheses=("unbiased noise, variance sigma^2 = 1 per entry (skewed: Exp(1) - 1)",
@@ -228,7 +227,7 @@ for _name, _breaks, _check, _what in (
                   f"({_breaks.split('(here ')[1].rstrip(')')}); {_what}, so its slope "
                   "interval lies above the paper schedule's and above -1/4.",
         latex=r"\text{slope}_{\mathrm{control}}>\text{slope}_{\mathrm{paper}},\ >-1/4",
-        source=f"THEORY.md section 7; {GLUON} Theorem 4.3",
+        source=f"docs/theory.md section 7; {GLUON} Theorem 4.3",
         status="reconstructed",
         expect="violated",
         breaks=_breaks,

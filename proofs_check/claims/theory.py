@@ -17,9 +17,7 @@ import numpy as np
 
 from gluon_ref import bounds
 from gluon_ref.objectives import builtin_objectives
-from gluon_ref.optim import gluon_config
-from gluon_ref.optim import init as gluon_init
-from gluon_ref.optim import step as gluon_step
+from gluon_ref.optim import Gluon, gluon_config
 from proofs_check import symbolic
 from proofs_check.instances import ExpRidge, TightQuadratic
 from proofs_check.tolerances import function_values, gamma, svd_identity
@@ -127,7 +125,7 @@ CLAIMS: list[Claim] = []
     statement="With t_i = g_i/(L0_i + L1_i g_i) (the maximiser of the one-step bound), every "
         "step of deterministic Gluon decreases f by at least sum_i g_i^2/(2(L0_i + L1_i g_i)).",
     latex=r"f(X^k)-f(X^{k+1})\ge\sum_i\frac{(g_i^k)^2}{2(L_i^0+L_i^1g_i^k)}",
-    source=f"THEORY.md section 5 (Lemma D and optimal stepsize); {GLUON}",
+    source=f"docs/theory.md section 5 (Lemma D and optimal stepsize); {GLUON}",
     status="proved",
     hypotheses=("Assumption 1 on the segment [X^k, X^{k+1}] anchored at X^k",
         "exact LMO", "built-in separable objectives with proved constants"),
@@ -162,7 +160,7 @@ def _per_step_guaranteed(ctx: CheckContext) -> list[Instance]:
     statement="Summing the one-step decreases: sum_{k<K} D_k <= 2 Delta0, where "
         "D_k = sum_i g_i^2/(L0_i + L1_i g_i) (Theorem 1, proof step 1).",
     latex=r"\sum_{k<K}\sum_i\frac{(g_i^k)^2}{L_i^0+L_i^1g_i^k}\le2\Delta^0",
-    source=f"THEORY.md section 6 (proof step 1); {GLUON} Theorem 4.1",
+    source=f"docs/theory.md section 6 (proof step 1); {GLUON} Theorem 4.1",
     status="proved",
     hypotheses=("Assumption 1 along the trajectory",),
     tags=("theory", "theorem1"),
@@ -193,7 +191,7 @@ def _decrease_sum(ctx: CheckContext) -> list[Instance]:
     statement="S_k^2 <= D_k (A + S_k) with S_k = sum_i g_i/L1_i, A = sum_i L0_i/L1_i^2 "
         "(Theorem 1, proof step 2).",
     latex=r"S_k^2\le D_k\,(A+S_k)",
-    source=f"THEORY.md section 6 (proof step 2); {GLUON}",
+    source=f"docs/theory.md section 6 (proof step 2); {GLUON}",
     status="proved",
     symbolic=symbolic.cauchy_schwarz_step_proof,
     tags=("theory", "theorem1"),
@@ -228,7 +226,7 @@ def _cauchy_schwarz(ctx: CheckContext) -> list[Instance]:
         "symbolic tie to bounds.theorem1_rate catches a wrong formula.",
     latex=r"\min_{k<K}S_k\le\frac{\Delta^0}{K}+\sqrt{\left(\frac{\Delta^0}{K}\right)^2+"
         r"\frac{2A\Delta^0}{K}}",
-    source=f"THEORY.md section 6 (rate form); {GLUON} Theorem 4.1",
+    source=f"docs/theory.md section 6 (rate form); {GLUON} Theorem 4.1",
     status="proved",
     hypotheses=("Assumption 1 along the trajectory", "L1_i > 0"),
     symbolic=symbolic.rate_form_proof,
@@ -264,7 +262,7 @@ def _rate_form(ctx: CheckContext) -> list[Instance]:
         "Loose like the rate form it inverts (tightest found: meas/bound).",
     latex=r"K\ge\frac{2\Delta^0A}{\varepsilon^2\bar m^2}+\frac{2\Delta^0}{\varepsilon\bar m}"
         r"\Rightarrow\min_k\sum_i\frac{1/L_i^1}{\bar m}\|\nabla_if(X^k)\|_*\le\varepsilon",
-    source=f"THEORY.md section 6 (iteration-count form; the 1/p in m_bar is the reported "
+    source=f"docs/theory.md section 6 (iteration-count form; the 1/p in m_bar is the reported "
         f"normalisation); {GLUON} Theorem 4.1",
     status="reported",
     hypotheses=("Assumption 1 along the trajectory", "L1_i > 0"),
@@ -302,7 +300,7 @@ def _iteration_count(ctx: CheckContext) -> list[Instance]:
         "K >= 2 Delta0 sum_i L0_i/eps^2 + 2 Delta0 L1_max/eps. Loose (L1_i <= L1_max and the "
         "mean-to-minimum step; tightest found: meas/bound).",
     latex=r"K\ge\frac{2\Delta^0\sum_iL_i^0}{\varepsilon^2}+\frac{2\Delta^0L^1_{\max}}{\varepsilon}",
-    source=f"THEORY.md section 6 (max form; the rest of that appendix theorem is uncertain); "
+    source=f"docs/theory.md section 6 (max form; the rest of that appendix theorem is uncertain); "
         f"{GLUON}",
     status="reported",
     hypotheses=("Assumption 1 along the trajectory",),
@@ -336,7 +334,7 @@ def _max_form(ctx: CheckContext) -> list[Instance]:
         "2 Delta0/K (and with L0 = 0, t_i = 1/L1_i gives min_k S_k <= 2 Delta0/K: "
         "checked symbolically).",
     latex=r"\min_{k<K}\sum_i\frac{(g_i^k)^2}{L_i^0}\le\frac{2\Delta^0}{K}",
-    source=f"THEORY.md section 6 (special cases; the paper's corollary wording is uncertain); "
+    source=f"docs/theory.md section 6 (special cases; the paper's corollary wording is uncertain); "
         f"{GLUON}",
     status="proved",
     hypotheses=("L1_i = 0 proved for the objective",),
@@ -386,7 +384,7 @@ def _exp_ridge(ctx: CheckContext):
               "design: at K = 1 the ratio is 1/(2(e - 1)) = 0.29 (S_0 = Delta0/(e - 1)) and "
               "it shrinks as the run converges linearly.",
     latex=r"L^0=0:\ \min_{k<K}\sum_i\frac{\|\nabla_if(X^k)\|_*}{L_i^1}\le\frac{2\Delta^0}{K}",
-    source=f"THEORY.md section 6 (special cases, L0 = 0); {GLUON}",
+    source=f"docs/theory.md section 6 (special cases, L0 = 0); {GLUON}",
     status="proved",
     hypotheses=("Assumption 1 with L0 = 0 on the segment of each step (measured)",
                 "t_i = 1/L1_i < 1/||A_i||_* keeps each step inside the proved region"),
@@ -425,7 +423,7 @@ def _l0_zero(ctx: CheckContext) -> list[Instance]:
               "per-layer constants) is empirical here: cross-layer terms can break it while "
               "Lemma D on the box still holds; the report counts both.",
     latex=r"f(X^{k+1})\le f(X^k)-\sum_i\left[t_ig_i-\tfrac{L_i^0}{2}t_i^2\right]",
-    source=f"THEORY.md sections 4 (caveat: segment form) and 5; {GLUON}; box constants in "
+    source=f"docs/theory.md sections 4 (caveat: segment form) and 5; {GLUON}; box constants in "
            "gluon_ref/objectives/nonseparable.py",
     status="proved",
     hypothesis="empirical",
@@ -449,9 +447,9 @@ def _nonseparable_segments(ctx: CheckContext) -> list[Instance]:
             L0 = obj.local_constants(x, box).descent()
             l0 = np.array([L0[n] for n in names])
             t = np.minimum(g / l0, 0.1)
-            cfg = gluon_config(x, norms={n: obj.layers[n].norm for n in names},
-                               stepsizes={n: float(ti) for n, ti in zip(names, t)})
-            x_new, _ = gluon_step(x, grads, gluon_init(x, cfg))
+            opt = Gluon(gluon_config(x, norms={n: obj.layers[n].norm for n in names},
+                                     stepsizes={n: float(ti) for n, ti in zip(names, t)}))
+            x_new, _ = opt.step(x, grads, opt.init(x))
             held = _segment_holds(obj, x, x_new, grads, g, L0, {n: 0.0 for n in names})
             f_new, grads_new = obj.value_and_grad(x_new)
             rhs = bounds.one_step_upper_bound(f, g, t, l0, np.zeros_like(l0))
@@ -475,7 +473,7 @@ def _nonseparable_segments(ctx: CheckContext) -> list[Instance]:
     statement="Negative control: with t_i = 2.5 g_i/(L0_i + L1_i g_i), above the optimal "
         "stepsize, the guaranteed decrease is violated on quadratics with exact L0.",
     latex=r"t_i=2.5\,t_i^*\Rightarrow f(X^k)-f(X^{k+1})<\sum_i\frac{g_i^2}{2(L_i^0+L_i^1g_i)}",
-    source="THEORY.md section 5",
+    source="docs/theory.md section 5",
     status="proved",
     expect="violated",
     breaks="t_i = t_i* = g_i/(L0_i + L1_i g_i) (the radius the guaranteed decrease is derived for)",
@@ -485,7 +483,7 @@ def _stepsize_above_theory(ctx: CheckContext) -> list[Instance]:
     """Negative control: t_i = 2.5 t_i* on the quadratic zoo (exact constants) loses the
     guaranteed decrease: the one-step bound then even allows an increase."""
     obj, L0, L1, x0 = _setup("quadratic_zoo", ctx, l1_floor=None)
-    run = run_deterministic(obj, x0, 20, L0, L1, scale=2.5, check_segment=False)
+    run = run_deterministic(obj, x0, 20, L0, L1, stepsize_factor=2.5, check_segment=False)
     l0, l1 = _arrays(L0, L1, run.names)
     inst = []
     for k in range(len(run.values) - 1):
@@ -506,7 +504,7 @@ def _stepsize_above_theory(ctx: CheckContext) -> list[Instance]:
         "adaptive stepsize too long; the decrease those constants promise is not achieved "
         "(and the measured segment hypothesis breaks).",
     latex=r"(L^0,L^1)/4\Rightarrow\text{decrease bound violated}",
-    source="THEORY.md sections 4-5",
+    source="docs/theory.md sections 4-5",
     status="proved",
     expect="violated",
     breaks="Assumption 1 on each step's segment with the constants used (here the proved ones / 4)",
