@@ -331,7 +331,7 @@ def html_page(results: Sequence[ClaimResult], figures: dict[str, Path], *, seed:
     counts = ", ".join(f"{sum(r['verdict'] == v for r in rows)} {v}" for v in verdicts)
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>gluon-ref verification report"
            "</title><style>body{font-family:sans-serif;margin:1.5em;max-width:1100px}"
-           "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
+           "table{border-collapse:collapse;font-size:12px;width:100%}td.src{max-width:24em}td,th{border:1px solid #ccc;"
            "padding:2px 6px}th{background:#eee;position:sticky;top:0}td.v{font-weight:bold}"
            "section{border-top:1px solid #ddd;margin-top:1.2em}img{max-width:100%}"
            "code{background:#f4f4f4}.src{color:#555;font-size:12px}</style></head><body>",
