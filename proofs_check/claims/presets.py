@@ -18,6 +18,7 @@ from gluon_ref import bounds
 from gluon_ref.objectives import builtin_objectives
 from gluon_ref.polar import Schedule, get_schedule, polar_errors, polar_exact
 from gluon_ref.polar.bridge import lmo_quality, predicted_lmo_quality
+from gluon_ref.polar.certify import certify
 from gluon_ref.polar.catalogue import certify_preset, get_preset, presets
 from gluon_ref.polar.lowprec import round_to_format, singular_value_radius
 from gluon_ref.polar.matrices import haar_orthonormal, test_matrix, with_spectrum
@@ -113,7 +114,11 @@ def _sign_flip_control(ctx: CheckContext) -> list[Instance]:
     """The same rank-1 gradient through torch.optim.Muon's preset: no flip, so '<= 0' fails."""
     g = _rank_one(ctx)
     align, _ = _ascent("torch_muon", g, None)
-    return [Instance("torch_muon, rank-1 G: <G, O>/||G||_* <= 0", align, 0.0, "<=")]
+    # the hypothesis the flip claim needs is a sign-flipping schedule; torch's preset is
+    # certified sign-preserving on (0, 1] by the scalar model, so it is measured broken here
+    flips = not certify(get_preset("torch_muon").schedule(), 1e-3, 1.0).sign_preserving
+    return [Instance("torch_muon, rank-1 G: <G, O>/||G||_* <= 0", align, 0.0, "<=",
+                     hypothesis_held=flips)]
 
 
 # --------------------------------------------------------------------------- low precision
@@ -278,9 +283,11 @@ def _ascent_control(ctx: CheckContext) -> list[Instance]:
     x0 = obj.sample_point(ctx.rng("bridge-control"), scale=2.0)
     orth = get_preset("nvidia_aol").schedule()
     rows = _bridge_run(obj, x0, orth, 3)
+    # the descent guarantee needs delta_i < 1 - rho_i^2 / 2 on every layer (measured per step)
     return [Instance(f"least_squares with nvidia_aol: f(X^k) - f(X^(k+1)) >= 0 at step {k} "
                      f"(max delta {float(np.max(r['delta'])):.3g})", r["f"] - r["f_new"], 0.0,
-                     ">=") for k, r in enumerate(rows)]
+                     ">=", hypothesis_held=bool(np.all(r["delta"] < 1 - r["rho"] ** 2 / 2)))
+            for k, r in enumerate(rows)]
 
 
 # --------------------------------------------------------------------------- LMO quality
@@ -397,7 +404,8 @@ CLAIMS: list[Claim] = [
                   "keeps its sign, so the check '<G, O> <= 0' must report a violation.",
         latex=r"\langle G,O_{\mathrm{Jordan}}\rangle>0",
         source=f"{_POLAR} 6", status="elementary", numeric=_sign_flip_control,
-        expect="violated", tags=("polar", "presets", "control")),
+        expect="violated", breaks="a schedule that flips the sign of large singular values",
+        tags=("polar", "presets", "control")),
     Claim(
         id="presets.oracles",
         statement="Non-Newton–Schulz oracles against U V^T: Gram Newton–Schulz with restarts "
@@ -457,7 +465,8 @@ CLAIMS: list[Claim] = [
                   "'f decreases' must report a violation.",
         latex=r"\delta_i>1\Rightarrow\text{no descent guarantee}",
         source=f"{_THEORY} 6", status="elementary", numeric=_ascent_control,
-        expect="violated", tags=("theory", "inexact_lmo", "control")),
+        expect="violated", breaks="delta_i < 1 - rho_i^2/2 (inexact-LMO descent condition)",
+        tags=("theory", "inexact_lmo", "control")),
     Claim(
         id="inexact_lmo.lmo_quality.scalar_model",
         statement="The dual gap delta = 1 - <G, O>/||G||_* and ||O||_2 of a Newton–Schulz output "

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
                            figures=not args.no_figures)["_written"]
     status = exit_status(results)
     print(f"report written to {args.out}/ (report.md, report.json"
-          f"{', figures/' if not args.no_figures else ''}) in {time.perf_counter() - t0:.1f} s; "
+          f"{', report.html, figures/' if not args.no_figures else ''}) in "
+          f"{time.perf_counter() - t0:.1f} s; "
           f"exit status {status}")
     print(written)
     for r in results:
