@@ -155,8 +155,9 @@ def _cubic_region_symbolic() -> SymbolicResult:
     statement="Cubic NS sends every x in (0, sqrt3) to +1; it maps (sqrt3, sqrt5) onto "
         "(-sqrt5, 0) (a sign flip), and x in (sqrt3, c), c = 2cosh(arccosh(sqrt3)/3) "
         "~ 2.148, converges to -1; +-sqrt5 is a 2-cycle and x > sqrt5 diverges. "
-        "(docs/polar.md says all of (sqrt3, sqrt5) converges to -1; on (c, sqrt5) the image "
-        "lies in (-sqrt5, -sqrt3) and flips again, so that is true only on (sqrt3, c).)",
+        "(The external notes this project started from said all of (sqrt3, sqrt5) converges "
+        "to -1; on (c, sqrt5) the image lies in (-sqrt5, -sqrt3) and the limit alternates in "
+        "sign on subintervals accumulating at sqrt5: docs/polar.md section 5.1.)",
     latex=r"x\in(0,\sqrt3)\Rightarrow\phi_k(x)\to1;\ p((\sqrt3,\sqrt5))=(-\sqrt5,0)",
     source=f"{_SRC} 5.1",
     status="elementary",
