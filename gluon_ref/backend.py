@@ -32,8 +32,11 @@ __all__ = [
     "check_float_array",
     "check_finite",
     "check_ndim",
+    "cast_checked",
     "check_count",
     "frobenius_norm",
+    "stacking_pays",
+    "NUMPY_STACK_MAX_ENTRIES",
 ]
 
 
@@ -78,6 +81,11 @@ def check_float_array(x: Any, name: str = "input"):
         if ``x`` is not an array of a supported library, or its dtype is
         integer, boolean or complex.
     """
+    if isinstance(x, np.matrix):
+        # np.matrix redefines * as the matrix product and keeps 2-D under reductions,
+        # so the elementwise formulas here would silently give wrong values.
+        raise TypeError(f"{name} is a numpy.matrix, which gluon_ref does not accept (its '*' is "
+                        "the matrix product); pass numpy.asarray(x) instead")
     try:
         xp = namespace(x)
     except TypeError as exc:
@@ -135,15 +143,51 @@ def check_count(name: str, value: Any, *, minimum: int = 1, maximum: int | None 
     return int(value)
 
 
-def frobenius_norm(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False):
-    """``sqrt(sum a_i^2)`` over ``axis`` (all entries when ``None``): ``xp.linalg.vector_norm``.
+def cast_checked(value: Any, dtype: Any, what: str):
+    """``value`` cast to ``dtype``, raising ``OverflowError`` if it overflowed or overflows there.
 
-    The Frobenius norm of a matrix, or of a whole array of any ndim, is the
-    l2 norm of its entries (Golub & Van Loan, Matrix Computations, 2.3.1); it
-    is computed by the array's own namespace, so every backend runs the same line.
-    Returns a 0-d array (or ``keepdims`` shape) of ``a``'s namespace and dtype.
+    Call it on a quantity computed from finite inputs: a non-finite ``value`` can
+    then only come from an overflow in the working precision (the norm of an
+    array whose entries are near the dtype's largest value, say), and returning it
+    would be a silent ``inf``.
+
+    Reductions of float16 arrays run in float32 (float16 has no linalg and a tiny range),
+    so a norm such as ``||g||_1`` of a 256x256 array of 2.0 (131070) is finite in the
+    working precision but not representable in float16 (max 65504); returning ``inf``
+    (and ``NaN`` downstream, e.g. ``inf * 0`` in the sharp operator) would be a silent
+    wrong answer.
     """
-    return namespace(a).linalg.vector_norm(a, axis=axis, keepdims=keepdims)
+    xp = namespace(value)
+    big = float(xp.max(xp.abs(value))) if value.ndim == 0 or value.size else 0.0
+    limit = float(xp.finfo(dtype).max)
+    if not math.isfinite(big) or big > limit:
+        raise OverflowError(
+            f"{what} = {big:.6g} overflows {dtype} (largest finite {limit:.6g}); the input is "
+            "finite but the result is not representable: rescale it or use a wider dtype")
+    return xp.astype(value, dtype)
+
+
+def frobenius_norm(a: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False):
+    """``sqrt(sum a_i^2)`` over ``axis`` (all entries when ``None``), safe from overflow and underflow.
+
+    Computed as ``amax * ||a / amax||_2`` with ``amax = max |a_i|`` over the same
+    axes (0 where ``a`` is 0): the scaling of LAPACK's ``xNRM2`` (Blue's algorithm,
+    ACM TOMS 4(1), 1978, in its simplest form).  A direct ``sqrt(sum(a * a))``
+    overflows to ``inf`` for float32 entries ~1e20 or float16 512x512 N(0, 1)
+    matrices, and underflows to 0 for float64 entries ~1e-160: optimizers that
+    divide by it then make no update at all.  float16 input is reduced in
+    float32.  Returns an array of ``a``'s namespace and dtype (0-d for
+    ``axis=None`` without ``keepdims``).
+    """
+    xp = namespace(a)
+    work = xp.float32 if a.dtype == getattr(xp, "float16", None) else a.dtype
+    w = xp.astype(a, work)
+    amax = xp.max(xp.abs(w), axis=axis, keepdims=True)
+    safe = xp.where(amax > 0, amax, xp.ones_like(amax))
+    out = amax * xp.linalg.vector_norm(w / safe, axis=axis, keepdims=True)
+    if not keepdims:
+        out = xp.reshape(out, ()) if axis is None else xp.squeeze(out, axis=axis)
+    return xp.astype(out, a.dtype)
 
 
 #: NumPy runs a stacked matmul as one BLAS call per matrix, so stacking same-shape layers

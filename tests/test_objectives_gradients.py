@@ -4,7 +4,7 @@ Error model (float64).  For ``phi(t) = f(X + t V)`` the central difference
 ``D_h = (phi(h) - phi(-h)) / (2h)`` equals ``phi'(0) + c h^2 + O(h^4)`` plus a
 rounding error at most ``u/h``, where ``u`` bounds the absolute rounding error
 of one evaluation of ``phi``: ``u = 16 n eps max|phi|`` with ``n`` the number
-of summed terms (:func:`gluon_ref.objectives.attack.rounding_rtol`).  The
+of summed terms (:func:`proofs_check.attack.rounding_rtol`).  The
 truncation term is estimated by Richardson's difference ``D_2h - D_h = 3 c h^2
 + O(h^4)``, so the tolerance
 
@@ -27,7 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gluon_ref.objectives import DigitsMLP, builtin_objectives
-from gluon_ref.objectives.attack import rounding_rtol
+from proofs_check.attack import rounding_rtol
 
 from conftest import assert_close
 

@@ -1,4 +1,4 @@
-"""The generic Gluon step: LMO identities, SCG/uSCG, momentum conventions, validation (THEORY.md 2-3)."""
+"""The generic Gluon step: LMO identities, SCG/uSCG, momentum conventions, validation (docs/theory.md 2-3)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _np(x):
 @pytest.mark.parametrize("name", sorted(NORM_SHAPES))
 @given(seed=st.integers(0, 2**31 - 1), log_t=st.floats(-6, 2))
 def test_step_identities_every_norm(xp, name, seed, log_t):
-    """<G, dX> = -t ||G||_* and ||dX|| = t for the unconstrained step (THEORY.md 2).
+    """<G, dX> = -t ||G||_* and ||dX|| = t for the unconstrained step (docs/theory.md 2).
 
     X is drawn at scale t so that dX = X^{k+1} - X^k is not dominated by cancellation
     (its rounding error is eps |X|, relative eps |X| / t).
@@ -92,7 +92,7 @@ def test_sequence_params_round_trip():
     np.testing.assert_allclose(new[1], np.ones(3) - 0.5 * np.ones(3), atol=1e-15)  # rms: sqrt(3) g/||g||
 
 
-# -- constrained vs unconstrained (THEORY.md 3) -------------------------------------------------
+# -- constrained vs unconstrained (docs/theory.md 3) -------------------------------------------------
 
 @given(seed=st.integers(0, 2**31 - 1), gamma=st.floats(0.01, 1.0), log_rho=st.floats(-2, 3))
 def test_scg_stays_in_ball_and_is_decoupled_weight_decay(seed, gamma, log_rho):
@@ -138,7 +138,7 @@ def test_scg_gamma_above_one_rejected_before_state():
         opt.step(x, {"w": np.ones((2, 2))}, s)
 
 
-# -- momentum conventions (THEORY.md 3, 11.7) ---------------------------------------------------
+# -- momentum conventions (docs/theory.md 3, 11.7) ---------------------------------------------------
 
 def _run(mom, grads, x0, norms="spectral"):
     opt = Gluon(gluon_config(x0, norms=norms, stepsizes=0.05, momentum=mom))

@@ -1,6 +1,6 @@
 """Presets: the norm of every update, invariance to gradient scale, both backends, bad input.
 
-Expected step lengths come from the documented formulas (THEORY.md 9-11, LMOS.md 2c), written
+Expected step lengths come from the documented formulas (docs/theory.md 9-11, docs/norms.md 2c), written
 here independently of the presets' code.
 """
 
@@ -341,7 +341,7 @@ def test_sophia_on_every_backend(xp):
         np.testing.assert_allclose(outs[1][k], outs[0][k], rtol=1e-14, atol=1e-15)
 
 
-# -- Sophia specifics (THEORY.md 11.5) ----------------------------------------------------------
+# -- Sophia specifics (docs/theory.md 11.5) ----------------------------------------------------------
 
 def test_sophia_refresh_needs_estimator_and_clips():
     x = {"w": np.ones((2, 3))}

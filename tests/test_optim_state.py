@@ -1,7 +1,7 @@
 """Typed optimizer state: one record type per optimizer, one name per buffer, closed-form contents.
 
 After two steps with gradients ``g0, g1`` every buffer has a closed form in ``g0, g1`` and the
-hyperparameters (the formulas in the presets' module docstrings, THEORY.md 3, 9-11), written here
+hyperparameters (the formulas in the presets' module docstrings, docs/theory.md 3, 9-11), written here
 by hand, never taken from the optimizer's code.
 """
 
@@ -119,7 +119,7 @@ def test_momentum_buffers_hold_their_closed_forms(seed):
     beta, mu, alpha, damp = 0.8, 0.9, 0.3, 0.25
     ema = lambda b, n: (1 - b) * (b * g0[n] + g1[n])   # noqa: E731 - zero-initialised EMA, 2 steps
     cases = {
-        # Gluon's paper EMA starts at M^0 = g^0 (THEORY.md 3)
+        # Gluon's paper EMA starts at M^0 = g^0 (docs/theory.md 3)
         "gluon ema": (Gluon(gluon_config(x0, norms="spectral", stepsizes=0.1,
                                          momentum=Momentum("ema", beta))),
                       lambda n: beta * g0[n] + (1 - beta) * g1[n]),
@@ -162,7 +162,7 @@ def test_gluon_mvr_buffer_is_the_storm_estimator():
     gp = {n: 0.5 * g0[n] - g1[n] for n in SHAPES}
     a = 0.3
     _, s = _two_steps(GluonMVR(norms="frobenius", lr=0.1, a=a), x0, g0, g1, grads_prev=gp)
-    for n in SHAPES:  # M^1 = g^1 + (1 - a)(M^0 - g_prev), M^0 = g^0 (THEORY.md 10)
+    for n in SHAPES:  # M^1 = g^1 + (1 - a)(M^0 - g_prev), M^0 = g^0 (docs/theory.md 10)
         _close(s.momentum_buffer[n], g1[n] + (1 - a) * (g0[n] - gp[n]), _mag(g0[n], g1[n], gp[n]))
 
 

@@ -166,7 +166,7 @@ def test_polar_claims_quick_mode_all_pass():
     assert verdicts["polar.control.cubic_sign_flip"] == "flagged"
     assert all(v in ("holds", "flagged") for v in verdicts.values()), verdicts
     for r in results:
-        assert r.claim.source.startswith("POLAR.md")
+        assert r.claim.source.startswith("docs/polar.md")
         if r.symbolic is not None:
             assert r.symbolic.ok, r.symbolic.detail
 

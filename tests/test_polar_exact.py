@@ -1,4 +1,4 @@
-"""Exact polar factor U_r V_r^T (POLAR.md section 1): SciPy cross-check, rank deficiency,
+"""Exact polar factor U_r V_r^T (docs/polar.md section 1): SciPy cross-check, rank deficiency,
 batching, dtypes, bad input — on NumPy and array-api-strict."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def test_matches_scipy_polar(shape):
     g = np.random.default_rng(3).standard_normal(shape)
     w, h = scipy.linalg.polar(g, side="right")
     q = polar_exact(g)
-    # scipy's W is the same U V^T for full-rank input (POLAR.md section 1)
+    # scipy's W is the same U V^T for full-rank input (docs/polar.md section 1)
     assert np.linalg.norm(q - w, 2) <= rtol_for("float64", max(shape), 16)
     # and Q is the polar factor of G: G = Q H with H = Q^T G symmetric positive semidefinite
     hh = q.T @ g if shape[0] >= shape[1] else g @ q.T

@@ -1,4 +1,4 @@
-"""Polar Express designer (POLAR.md section 8): simplified Remez, closed-form cubic,
+"""Polar Express designer (docs/polar.md section 8): simplified Remez, closed-form cubic,
 greedy composition with cushion/recentre/safety, and the published lists."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_reproduces_paper_list():
     d = published_recipe("paper")
     assert d.steps == 8 and d.mode == "raw"
     for t, (got, want) in enumerate(zip(d.raw, PAPER_RAW)):
-        # POLAR.md 8.5: early triples ~1e-12; nearly degenerate late ones only ~1e-10...1e-8
+        # docs/polar.md 8.5: early triples ~1e-12; nearly degenerate late ones only ~1e-10...1e-8
         assert _rel(got, want) <= (1e-12 if t < 6 else 1e-8), t
     # raw-then-scale: every triple but the last divided by (1.01, 1.01^3, 1.01^5)
     for t in range(7):
@@ -209,7 +209,7 @@ def test_error_decreases_with_steps_and_beats_newton_schulz():
         assert d.final_error <= prev + 1e-15
         prev = d.final_error
         assert d.final_error <= worst_case_error([PADE_QUINTIC] * T, 1e-3, 1.0) + 1e-15
-        # POLAR.md 8.1 (exponent marked uncertain there): <= |1 - l^2|^(3^T)
+        # docs/polar.md 8.1 (exponent marked uncertain there): <= |1 - l^2|^(3^T)
         assert d.final_error <= (1 - 1e-6) ** (3**T) + 1e-15
 
 

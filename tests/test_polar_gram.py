@@ -3,7 +3,7 @@
 Expected values are independent of the code under test: the known factors of
 ``known_polar_matrix`` and the scalar model for the results, products recorded while the
 iteration runs (an ndarray subclass that logs every ``matmul``) for the FLOP counts,
-POLAR.md's worked examples, and tracemalloc for memory.
+docs/polar.md's worked examples, and tracemalloc for memory.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from conftest import known_polar_matrix
 @pytest.mark.parametrize("shape", [(6, 20), (20, 6), (2, 5, 17)])
 @pytest.mark.parametrize("restarts", [None, (), "every"])
 def test_gram_form_equals_scalar_model_float64(xp, name, steps, shape, restarts):
-    """Gram and standard forms both give U phi_T(Sigma/s) V^T (POLAR.md sections 2, 9.2)."""
+    """Gram and standard forms both give U phi_T(Sigma/s) V^T (docs/polar.md sections 2, 9.2)."""
     sch = get_schedule(name, steps)
     restarts = tuple(range(1, steps)) if restarts == "every" else restarts
     *batch, m, n = shape
@@ -153,7 +153,7 @@ def test_flop_count_is_what_runs(shape, name, steps, gram):
 
 def test_flop_counts_published_examples_and_auto_choice():
     muon = [(3.4445, -4.7750, 2.0315)] * 5
-    # POLAR.md section 3 (dense counts): 768x3072 one quintic step 8.15e9; 4096^2 5 steps 2.06e12
+    # docs/polar.md section 3 (dense counts): 768x3072 one quintic step 8.15e9; 4096^2 5 steps 2.06e12
     assert newton_schulz_flops((768, 3072), muon[:1], symmetric=False) == pytest.approx(8.15e9,
                                                                                        rel=1e-3)
     assert newton_schulz_flops((4096, 4096), muon, symmetric=False) == pytest.approx(2.06e12,

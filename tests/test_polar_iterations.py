@@ -1,5 +1,5 @@
 """Newton–Schulz-type iterations against the exact polar factor and the scalar model
-(POLAR.md sections 2-7, 10), on NumPy and array-api-strict.
+(docs/polar.md sections 2-7, 10), on NumPy and array-api-strict.
 
 Expected values come from mathematics, not from the code under test: matrices are built
 as U diag(sigma) V^T with known factors, so U V^T and sigma are known; the scalar model is
@@ -180,7 +180,7 @@ def test_transpose_equivariance(xp):
 @pytest.mark.parametrize("name", sorted(SCHEDULE_FAMILIES))
 @pytest.mark.parametrize("shape", [(14, 6), (6, 14)])
 def test_float64_matches_scalar_model_1e12(name, shape):
-    """POLAR.md section 2: X_T = U phi_T(Sigma/s) V^T; values to 1e-12, vectors kept."""
+    """docs/polar.md section 2: X_T = U phi_T(Sigma/s) V^T; values to 1e-12, vectors kept."""
     p = min(shape)
     sigma = np.linspace(3.0, 0.3, p)            # separated: singular vectors identifiable
     g, u, v = _known(*shape, sigma, seed=7)
@@ -213,7 +213,7 @@ def test_low_precision_within_first_order_rounding_bound(dtype, name):
     gap = np.abs(np.asarray(e.projections) - compose(sch.polynomials, xs))
     bound = first_order_tol(sch.polynomials, xs, EPS[dtype], max(shape))
     if dtype == "bfloat16":
-        # the first-order bound exceeds 1 here (vacuous); POLAR.md section 10 expects
+        # the first-order bound exceeds 1 here (vacuous); docs/polar.md section 10 expects
         # deviations of about 1e-2: allow 16 bf16 ulps of 1
         bound = np.minimum(bound, 16 * 2.0**-7)
     assert np.all(gap <= bound)
@@ -277,7 +277,7 @@ def test_polar_express_guarantee_on_matrix():
 
 def test_muon_band_from_map_and_matrices(xp):
     lo, hi = absorbing_band(MUON_QUINTIC)
-    # POLAR.md section 6: roughly [0.68, 1.13]; rounded band with a small tolerance
+    # docs/polar.md section 6: roughly [0.68, 1.13]; rounded band with a small tolerance
     assert abs(lo - 0.68) <= 0.005 and abs(hi - 1.13) <= 0.01
     # the band is invariant: sampled images stay inside
     xs = np.linspace(lo, hi, 10001)
@@ -348,7 +348,7 @@ def test_property_scalar_model_and_null_space(xp, m, n, logk, rank_drop, name, d
     # stored input differs from g by rounding: budget one more unit roundoff on x
     bound = first_order_tol(sch.polynomials, xs, EPS[dtype], max(m, n)) * 2
     assert np.all(np.abs(proj - compose(sch.polynomials, xs)) <= bound)
-    # odd polynomials map the null spaces to zero (rank-deficient inputs, POLAR.md section 1):
+    # odd polynomials map the null spaces to zero (rank-deficient inputs, docs/polar.md section 1):
     # what remains there is rounding -- of the stored input (about max(m,n) u sigma_max/s) and
     # of every step -- amplified by the slope at zero phi_T'(0) = prod_t a_t
     null_tol = 2 * (first_order_tol(sch.polynomials, np.zeros(1), EPS[dtype], max(m, n))[0]

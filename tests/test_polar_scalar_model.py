@@ -1,4 +1,4 @@
-"""The scalar model (POLAR.md section 2): composition, exact interval images, fixed points,
+"""The scalar model (docs/polar.md section 2): composition, exact interval images, fixed points,
 absorbing bands, predictions — checked against closed forms and dense sampling."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_odd_polynomial_against_explicit_powers(xp):
 
 
 def test_spec_coefficients_of_named_polynomials():
-    """POLAR.md 5.1/5.2 write these coefficients explicitly."""
+    """docs/polar.md 5.1/5.2 write these coefficients explicitly."""
     assert CUBIC == (1.5, -0.5)
     assert PADE_QUINTIC == (15 / 8, -10 / 8, 3 / 8)
     assert PADE_SEPTIC == (35 / 16, -35 / 16, 21 / 16, -5 / 16)
@@ -96,7 +96,7 @@ def test_output_interval_of_a_schedule_against_samples():
 
 
 def test_you_schedule_intervals_as_in_spec():
-    """POLAR.md 7: You-6 maps [1e-3, 1] into about [0.87, 1.00]; You-5 into about [0.47, 1.15]."""
+    """docs/polar.md 7: You-6 maps [1e-3, 1] into about [0.87, 1.00]; You-5 into about [0.47, 1.15]."""
     lo, hi = output_interval(YOU_6STEP, 1e-3, 1.0)
     assert abs(lo - 0.87) <= 0.005 and abs(hi - 1.00) <= 0.005
     lo, hi = output_interval(YOU_5STEP, 1e-3, 1.0)
@@ -151,7 +151,7 @@ def test_predict_matches_closed_form_metrics():
     s = 2.5
     pr = predict([CUBIC] * 2, sigma, s)
 
-    def cubic(x):  # POLAR.md 5.1, written out: p(x) = 1.5 x - 0.5 x^3
+    def cubic(x):  # docs/polar.md 5.1, written out: p(x) = 1.5 x - 0.5 x^3
         return 1.5 * x - 0.5 * x**3
 
     phi = cubic(cubic(sigma / s))

@@ -1,4 +1,4 @@
-"""Gluon and its special cases as one optimizer mechanism (THEORY.md sections 2-3, 5-7, 9-11).
+"""Gluon and its special cases as one optimizer mechanism (docs/theory.md sections 2-3, 5-7, 9-11).
 
 * :mod:`.gluon` - the generic layer-wise LMO step :class:`Gluon`, one
   :class:`LayerRule` per layer, built by :func:`gluon_config`;

@@ -8,9 +8,9 @@ Per parameter, step ``k = 0, 1, ...``:
     p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
 Entries with ``m_hat = 0`` and ``sqrt(v_hat) + eps = 0`` give 0 (``g_j = 0``
-must map to 0, THEORY.md section 11.4).
+must map to 0, docs/theory.md section 11.4).
 
-**LMO special case** (THEORY.md section 11.4, "Old Optimizer, New Norm",
+**LMO special case** (docs/theory.md section 11.4, "Old Optimizer, New Norm",
 arXiv 2409.20325): with ``beta1 = beta2 = 0`` and ``eps = 0`` the update is
 ``g / sqrt(g^2) = sign(g)``, i.e. layer-wise sign descent, the Gluon step with
 the l_inf norm and radius ``lr`` (:meth:`Adam.as_gluon`, only for that case).
@@ -49,6 +49,10 @@ def _adam_direction(xp, g, m_prev, v_prev, b1: float, b2: float, c1: float, c2: 
     """
     m = b1 * m_prev + (1.0 - b1) * g if m_prev is not None else (1.0 - b1) * g
     v = b2 * v_prev + (1.0 - b2) * (g * g) if v_prev is not None else (1.0 - b2) * (g * g)
+    if not bool(xp.all(xp.isfinite(v))):
+        # g * g overflowed: m / sqrt(inf) would be a silent zero update
+        raise OverflowError(f"Adam's second moment g^2 overflows {g.dtype} (max |g| = "
+                            f"{float(xp.max(xp.abs(g))):.3g}); rescale the loss or use a wider dtype")
     den = xp.sqrt(v / c2) + eps
     ok = den > 0
     return m, v, xp.where(ok, (m / c1) / xp.where(ok, den, xp.ones_like(den)), xp.zeros_like(den))
@@ -94,7 +98,7 @@ class Adam(Optimizer):
         """Sign descent, l_inf norm, radius lr: valid only for betas = (0, 0), eps = 0, wd = 0."""
         if tuple(self.betas) != (0.0, 0.0) or self.eps != 0 or self.weight_decay != 0:
             raise ValueError("Adam is a Gluon (sign-descent) step only with betas=(0, 0), eps=0, "
-                             "weight_decay=0 (THEORY.md 11.4)")
+                             "weight_decay=0 (docs/theory.md 11.4)")
         return gluon_config(params, norms="linf", stepsizes=self.lr)
 
 

@@ -7,8 +7,9 @@ methods (the optax shape, DESIGN.md "Models worth reading"):
     a fresh state record of the optimizer's :attr:`~Optimizer.state_type`
     (step counter 0, no buffers yet);
 ``step(params, grads, state, **extra) -> (new_params, new_state)``
-    one update.  Inputs are never mutated; the new parameters come back in the
-    container type they came in (mapping or list).
+    one update.  Inputs are never mutated nor retained (the state holds
+    copies, never the caller's gradient arrays); the new parameters come back
+    in the container type they came in (mapping or list).
 
 **Typed state** (as optax's ``NamedTuple`` states).  Every state is a frozen
 dataclass derived from :class:`OptState` (step counter ``k``, layer names,
@@ -37,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Mapping, TypeVar
 
+from ..backend import namespace
 from .layers import check_params, check_step_inputs, restore
 
 __all__ = ["OptState", "MomentumState", "Optimizer", "Stateful"]
@@ -102,6 +104,9 @@ class Optimizer:
                             f"{type(self).__name__}.init(), got {type(state).__name__}")
         named_p, named_g, seq = check_step_inputs(params, grads, expected_names=state.layers)
         self._check_layers(named_p)
+        # the state must never hold the caller's arrays: a caller that reuses one gradient
+        # buffer in place would otherwise rewrite the momentum (inputs are never retained)
+        named_g = {n: namespace(g).asarray(g, copy=True) for n, g in named_g.items()}
         new_p, new_state = self._update(named_p, named_g, state, **extra)
         return restore(new_p, seq), new_state
 

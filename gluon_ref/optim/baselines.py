@@ -1,8 +1,8 @@
 """Simple presets: layer-wise normalized GD and signSGD (LMO methods), and SGD (a baseline).
 
-**Layer-wise normalized GD** (THEORY.md section 9): ``X <- X - lr M/||M||_F``,
+**Layer-wise normalized GD** (docs/theory.md section 9): ``X <- X - lr M/||M||_F``,
 the Gluon step with the Frobenius norm and radius ``lr``.
-**Layer-wise signSGD / Signum** (THEORY.md section 9; Bernstein et al.,
+**Layer-wise signSGD / Signum** (docs/theory.md section 9; Bernstein et al.,
 arXiv 1802.04434): ``X <- X - lr sign(M)``, the Gluon step with the l_inf norm.
 For both, ``momentum = beta`` is an EMA with a zero-initialised buffer,
 ``M <- beta M + (1 - beta) g`` (Signum's convention, which is the ``"scion"``
@@ -21,7 +21,7 @@ from typing import ClassVar
 from ..backend import frobenius_norm, namespace
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper
+from .layers import check_flag, check_hyper
 from .momentum import Momentum, scion as scion_momentum
 
 __all__ = ["NormalizedGD", "SignSGD", "SGD"]
@@ -78,8 +78,9 @@ class NormalizedGD(_LayerwiseMomentumDescent):
     gluon_norm: ClassVar[str] = "frobenius"
 
     def _move(self, xp, x, m):
-        nrm = float(frobenius_norm(m))
-        return x - (self.lr / nrm) * m if nrm > 0 else x
+        nrm = frobenius_norm(m)
+        # m / ||m|| first: lr / ||m|| overflows for subnormal m
+        return x - self.lr * (m / nrm) if bool(nrm > 0) else x
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class SGD(Optimizer):
         check_hyper("momentum", self.momentum)
         check_hyper("dampening", self.dampening, high=1.0)
         check_hyper("weight_decay", self.weight_decay)
+        check_flag("nesterov", self.nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening (as torch)")
 

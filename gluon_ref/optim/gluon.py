@@ -1,4 +1,4 @@
-"""The generic Gluon step: layer-wise LMO updates (THEORY.md sections 2-3).
+"""The generic Gluon step: layer-wise LMO updates (docs/theory.md sections 2-3).
 
 For every layer ``i``, from the same iterate ``X^k`` (layers with the same norm and
 shape share one batched LMO call, :func:`~gluon_ref.norms.grouped_lmo`; the result is
@@ -45,7 +45,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..geometry import Spectral
 from ..norms import Norm, get_norm, grouped_lmo
 from .base import MomentumState, Optimizer
 from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
@@ -107,8 +106,22 @@ def _lookup(value, name: str, shape, role: str, what: str):
         raise ValueError(f"no {what} for layer {name!r} (role {role!r}); the mapping has keys "
                          f"{sorted(value)} (layer names or roles {', '.join(ROLES)})")
     if callable(value) and not isinstance(value, (StepsizePolicy, Norm)):
+        if what == "stepsize" and _positional_arity(value) == 1:
+            return value          # a policy function ctx -> t (as_policy wraps it)
         return value(name, tuple(shape))
     return value
+
+
+def _positional_arity(fn) -> int | None:
+    """Number of required positional parameters of ``fn`` (None if it cannot be inspected)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
 
 
 def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
@@ -118,7 +131,9 @@ def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
     ``norms``, ``stepsizes`` and ``constraint_radii`` are each one value for all layers,
     a mapping keyed by layer name or by role (``hidden``, ``embedding``,
     ``output``, ``bias``, ``conv``; names win), or a callable
-    ``(name, shape) -> value``.  Norms are catalogue names or
+    ``(name, shape) -> value``; for ``stepsizes`` a callable of one argument
+    is a policy function ``ctx -> t`` (:func:`~gluon_ref.optim.stepsizes.as_policy`)
+    for every layer.  Norms are catalogue names or
     :class:`~gluon_ref.norms.Norm` objects (unknown names raise ``ValueError``
     listing the valid ones); stepsizes are numbers or policies;
     ``constraint_radii`` (``None`` = unconstrained) are the SCG radii ``rho``
@@ -133,7 +148,7 @@ def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
     for name, shape in shapes.items():
         role = role_of[name]
         norm = get_norm(_lookup(norms, name, shape, role, "norm"))
-        if orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(orthogonalizer)
         if len(shape) not in norm.ndims:
             raise ValueError(f"layer {name!r} has shape {shape}, but norm {norm.name!r} accepts "

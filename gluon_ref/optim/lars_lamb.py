@@ -1,4 +1,4 @@
-"""LARS and LAMB in their reference forms (THEORY.md sections 11.1 and 11.2).
+"""LARS and LAMB in their reference forms (docs/theory.md sections 11.1 and 11.2).
 
 **LARS** (You, Gitman and Ginsburg, arXiv 1708.03888), TF reference, per layer:
 
@@ -82,7 +82,7 @@ class LARS(Optimizer):
         """Frobenius LMO with radius lr eta_tr ||w||_F: valid only for momentum = 0, weight_decay = 0."""
         if self.momentum != 0 or self.weight_decay != 0:
             raise ValueError("LARS is a Gluon (Euclidean LMO) step only with momentum=0 and "
-                             "weight_decay=0 (THEORY.md 11.1)")
+                             "weight_decay=0 (docs/theory.md 11.1)")
         return gluon_config(params, norms="frobenius",
                             stepsizes=TrustRatio(self.lr, trust=self.trust_coefficient))
 
@@ -129,5 +129,5 @@ class LAMB(Optimizer):
         """l_inf LMO with trust-ratio radius: valid only for betas = (0, 0), eps = 0, weight_decay = 0."""
         if tuple(self.betas) != (0.0, 0.0) or self.eps != 0 or self.weight_decay != 0:
             raise ValueError("LAMB is a Gluon (layer-normalised sign) step only with betas=(0, 0), "
-                             "eps=0, weight_decay=0 (THEORY.md 11.2)")
+                             "eps=0, weight_decay=0 (docs/theory.md 11.2)")
         return gluon_config(params, norms="linf", stepsizes=TrustRatio(self.lr, phi=self.phi))

@@ -1,4 +1,4 @@
-"""Muon with torch.optim.Muon's signature and semantics (THEORY.md section 11.7).
+"""Muon with torch.optim.Muon's signature and semantics (docs/theory.md section 11.7).
 
 Written in the ecosystem's own form, independently of the generic Gluon step,
 so that the equivalence table (``gluon-ref equivalence``) can catch a
@@ -21,7 +21,7 @@ Differences from torch: the functional form takes ``params`` in ``init``
 rather than the constructor; Newton-Schulz runs in the input dtype (torch
 runs it in bfloat16; :mod:`gluon_ref.polar` can emulate that).
 
-As a Gluon special case (:meth:`Muon.as_gluon`, THEORY.md sections 3 and 9):
+As a Gluon special case (:meth:`Muon.as_gluon`, docs/theory.md sections 3 and 9):
 norm ``muon_spectral`` (``'original'``) or ``spectral`` with radius factor
 ``0.2 sqrt(max(m, n))`` (``'match_rms_adamw'``); momentum ``"nesterov"``
 (or ``"scion"`` with ``alpha = 1 - mu`` when ``nesterov=False``); with
@@ -39,7 +39,7 @@ from ..backend import check_count, frobenius_norm, namespace, stacking_pays
 from ..polar import newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper
+from .layers import check_flag, check_hyper
 from .momentum import Momentum, nesterov as nesterov_momentum, scion as scion_momentum
 from .stepsizes import Constant
 
@@ -65,13 +65,17 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[-2] > u.shape[-1]
     x = xp.matrix_transpose(u) if tall else u
-    if u.ndim == 2:
-        fro = frobenius_norm(u)
-    else:   # each matrix's norm by the 2-D call, so a stack gives the per-layer result bitwise
-        flat = xp.reshape(u, (-1,) + tuple(u.shape[-2:]))
+    # overflow-safe ||x||_F (a direct sum of squares gives inf/0 for float16 or extreme scales);
+    # a zero input stays zero even with eps = 0 (torch would give 0/0 = NaN there).  A stack
+    # takes each matrix's norm by the 2-D call, so it gives the per-layer result bitwise.
+    if x.ndim == 2:
+        fro = frobenius_norm(x)
+    else:
+        flat = xp.reshape(x, (-1,) + tuple(x.shape[-2:]))
         fro = xp.reshape(xp.stack([frobenius_norm(flat[i, ...]) for i in range(flat.shape[0])]),
-                         tuple(u.shape[:-2]) + (1, 1))
-    x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype, device=x.device))
+                         tuple(x.shape[:-2]) + (1, 1))
+    den = xp.maximum(fro, xp.asarray(eps, dtype=x.dtype, device=x.device))
+    x = x / xp.where(den > 0, den, xp.ones_like(den))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
         gram_update = b * gram + c * (gram @ gram)
@@ -107,6 +111,7 @@ class Muon(Optimizer):
         check_hyper("weight_decay", self.weight_decay)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
+        check_flag("nesterov", self.nesterov)
         check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")

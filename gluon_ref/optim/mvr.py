@@ -1,10 +1,10 @@
-"""Gluon-MVR, the generic template of THEORY.md section 10 (**uncertain**).
+"""Gluon-MVR, the generic template of docs/theory.md section 10 (**uncertain**).
 
 "Muon is Provably Faster with Momentum Variance Reduction" (arXiv 2512.16598)
 inserts STORM-type variance reduction into Gluon in three variants
 (Gluon-MVR-1/2/3) whose exact updates, ``a_k`` and ``t_k`` schedules and
 constants could not be checked (the paper body was not accessible).  This is
-only the template stated in THEORY.md section 10:
+only the template stated in docs/theory.md section 10:
 
     M^0 = grad f_{xi^0}(X^0)
     M^k = grad f_{xi^k}(X^k) + (1 - a_k) (M^{k-1} - grad f_{xi^k}(X^{k-1}))
@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..geometry import Spectral
 from ..norms import get_norm, grouped_lmo
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
@@ -80,7 +79,7 @@ class GluonMVR(Optimizer):
         """The layer's norm; the orthogonalizer replaces the polar factor of spectral norms only
         (as :func:`~gluon_ref.optim.gluon.gluon_config` does)."""
         norm = get_norm(self._per_layer(self.norms, name, role))
-        if self.orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if self.orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(self.orthogonalizer)
         return norm
 

@@ -1,4 +1,4 @@
-"""NorMuon (arXiv 2510.05491) in two forms, named apart (THEORY.md section 11.3).
+"""NorMuon (arXiv 2510.05491) in two forms, named apart (docs/theory.md section 11.3).
 
 **Paper form** (``NorMuonPaper``; **uncertain** in detail: known from
 secondary renderings that agree).  For ``W`` in R^{m x n}:

@@ -1,11 +1,11 @@
-"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, THEORY.md sections 3 and 9).
+"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, docs/theory.md sections 3 and 9).
 
 Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 1. ``d <- (1 - alpha) d + alpha g`` (zero-initialised buffer);
 2. ``update = scale * dualize(d)``, where ``dualize`` returns the *positive*
    maximiser ``s(d)`` scaled as in the Scion code's norm backends
-   (LMOS.md section 2c), so the step subtracts it:
+   (docs/norms.md section 2c), so the step subtracts it:
 
    ==================  ========================================================
    ``Spectral``        ``sqrt(d_out/d_in) polar(d)``             (hidden 2-D)
@@ -19,7 +19,7 @@ Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
 
-**Assignments** (THEORY.md section 9, radii from LMOS.md section 2c):
+**Assignments** (docs/theory.md section 9, radii from docs/norms.md section 2c):
 
 * ``"llm"``: hidden ``Spectral`` (RMS->RMS), embedding/output ``Sign``
   (normalized, ``n = d_in``), biases ``BiasRMS``.  Defaults: ``lr = 3.6e-4``,
@@ -31,7 +31,7 @@ So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
   conv 8, bias 8, output 128, and ``lr`` must be given (no documented value).
 
 The Scion code adds a small eps to denominators; here ``eps = 0`` by default
-(exact formulas, LMOS.md section 3).
+(exact formulas, docs/norms.md section 3).
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from ..polar import MUON_QUINTIC, newton_schulz
 from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import as_named, check_hyper, resolve_roles
+from .layers import ROLES, as_named, check_flag, check_hyper, resolve_roles
 from .momentum import scion as scion_momentum
 from .stepsizes import Constant
 
@@ -116,6 +116,7 @@ class Scion(Optimizer):
         check_hyper("lr", self.effective_lr, high=1.0 if self.constrained else None)
         check_hyper("momentum (alpha)", self.momentum, low=0.0, high=1.0, low_open=True)
         check_hyper("eps", self.eps)
+        check_flag("constrained", self.constrained)
         for key, v in (self.scales or {}).items():
             check_hyper(f"scales[{key!r}]", v, low_open=True)
 
@@ -146,7 +147,7 @@ class Scion(Optimizer):
         if backend == "Sign":
             return xp.sign(d) / d.shape[1]
         if backend == "BiasRMS":
-            rms = xp.sqrt(xp.mean(d * d))
+            rms = frobenius_norm(d) / math.sqrt(math.prod(d.shape))
             if not bool(rms > 0):
                 return xp.zeros_like(d)
             return d / (rms + self.eps)
@@ -159,6 +160,11 @@ class Scion(Optimizer):
         raise ValueError(f"unknown Scion backend {backend!r}")  # pragma: no cover
 
     def _check_layers(self, named):
+        # a misspelt key ('hiden', a wrong layer name) would silently leave the default scale
+        unknown = sorted(set(self.scales or {}) - set(ROLES) - set(named))
+        if unknown:
+            raise ValueError(f"scales has keys {unknown} that are neither roles ({', '.join(ROLES)}) "
+                             f"nor layer names ({', '.join(sorted(named))})")
         roles = self._roles(named)
         for n, x in named.items():
             backend = SCION_NORMS[self.assignment][roles[n]][0]

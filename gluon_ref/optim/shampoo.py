@@ -12,7 +12,7 @@ eigenvalues at or below ``max(m, n) * eps_machine * tr(A)`` (the rounding floor
 of a Gram matrix) treated as zero (a pseudo-inverse root), so rank-deficient
 and non-square gradients work with ``eps = 0``.
 
-**LMO special case** (THEORY.md section 11.4, arXiv 2409.20325): with
+**LMO special case** (docs/theory.md section 11.4, arXiv 2409.20325): with
 ``decay = 0`` and ``eps = 0``, ``(G G^T)^(-1/4) G (G^T G)^(-1/4) = U V^T``, so
 Shampoo is spectral descent, the Gluon step with the spectral norm and radius
 ``lr`` (:meth:`Shampoo.as_gluon`, only for that case).  The code here never
@@ -43,6 +43,9 @@ class ShampooState(OptState):
 def inverse_root(a, p: int, eps: float = 0.0):
     """``(A + eps I)^(-1/p)`` of a symmetric PSD matrix via ``eigh`` (pseudo-inverse below the floor)."""
     xp = namespace(a)
+    if a.dtype == getattr(xp, "float16", None):
+        # no float16 eigh in LAPACK/cuSOLVER: factorise in float32, return float16
+        return xp.astype(inverse_root(xp.astype(a, xp.float32), p, eps), a.dtype)
     n = a.shape[0]
     if eps:
         a = a + eps * xp.eye(n, dtype=a.dtype, device=a.device)
@@ -87,6 +90,11 @@ class Shampoo(Optimizer):
             g = grads[name]
             gl = g @ xp.matrix_transpose(g)
             gr = xp.matrix_transpose(g) @ g
+            if not (bool(xp.all(xp.isfinite(gl))) and bool(xp.all(xp.isfinite(gr)))):
+                # G G^T squares the gradient's scale; eigh would fail with a raw LinAlgError
+                raise OverflowError(
+                    f"Shampoo's statistics G G^T and G^T G overflow {g.dtype} for layer {name!r} "
+                    f"(max |g| = {float(xp.max(xp.abs(g))):.3g}); rescale the loss or use a wider dtype")
             left = self.decay * ls[name] + gl if name in ls else gl
             right = self.decay * rs[name] + gr if name in rs else gr
             pre = inverse_root(left, 4, self.eps) @ g @ inverse_root(right, 4, self.eps)
@@ -98,5 +106,5 @@ class Shampoo(Optimizer):
         """Spectral descent with radius lr: valid only for decay = 0 and eps = 0."""
         if self.decay != 0 or self.eps != 0:
             raise ValueError("Shampoo is a Gluon (spectral) step only with decay=0 and eps=0 "
-                             "(THEORY.md 11.4)")
+                             "(docs/theory.md 11.4)")
         return gluon_config(params, norms="spectral", stepsizes=self.lr)

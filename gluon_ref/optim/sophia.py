@@ -1,4 +1,4 @@
-"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (THEORY.md section 11.5).
+"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (docs/theory.md section 11.5).
 
 Per parameter at step ``k``:
 
@@ -110,7 +110,9 @@ class Sophia(Optimizer):
             m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
             h = hs[name] if name in hs else xp.zeros_like(p)
             den = xp.maximum(self.gamma * h, xp.full_like(h, self.eps))
-            ratio = xp.clip(m / den, -1.0, 1.0)
+            # eps can round to 0 in float16: then 0/0 where m = 0, which is a zero step
+            safe = xp.where(den > 0, den, xp.ones_like(den))
+            ratio = xp.where(den > 0, xp.clip(m / safe, -1.0, 1.0), xp.sign(m))
             p = p - (self.lr * self.weight_decay) * p
             new_p[name] = p - self.lr * ratio
             new_m[name], new_h[name] = m, h

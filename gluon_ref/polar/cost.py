@@ -1,6 +1,6 @@
 """Work counts of a Newton–Schulz call, and the shape rule that picks the Gram form.
 
-Counts follow POLAR.md sections 3 and 9.2 with a multiply–add as 2 FLOPs and
+Counts follow docs/polar.md sections 3 and 9.2 with a multiply–add as 2 FLOPs and
 only the matrix products counted (elementwise work is ``O(p^2 + pq)`` per
 step, negligible).  ``p = min(m, n)``, ``q = max(m, n)``.
 
@@ -15,7 +15,7 @@ Standard form, one step with ``p(x) = c_0 x + ... + c_K x^(2K+1)``:
 ``A = X X^T`` (symmetric), ``A^2 = A A^T`` (symmetric), ``A^k`` for ``k >= 3``
 (full), ``B X`` (full ``2 p^2 q``); a linear step (``K = 0``) is elementwise.
 
-Gram form (POLAR.md section 9.2, after Dao-AILab/gram-newton-schulz): one
+Gram form (docs/polar.md section 9.2, after Dao-AILab/gram-newton-schulz): one
 ``R = X X^T``, then per step the powers of ``R`` as above, ``Q <- Q P``
 (skipped on the first step after a (re)start, where ``Q = P``), ``R <- P (R P)``
 (two full ``p^3`` products, skipped when a restart or the end follows), and
@@ -133,7 +133,7 @@ def prefers_gram(shape: Sequence[int], polynomials: Sequence[Sequence[float]], *
 
     Both counted with symmetric products at half cost.  For 5 quintic steps
     with one restart the two forms cost ``(23 + 6r) p^3`` and ``(15 r + 5) p^3``
-    at aspect ratio ``r = q/p`` (equal at ``r = 2``, POLAR.md 9.2's break-even),
+    at aspect ratio ``r = q/p`` (equal at ``r = 2``, docs/polar.md 9.2's break-even),
     so the Gram form is chosen from ``r`` about 2.5 on, and never for square
     matrices (``29 p^3`` against ``20 p^3``).
     """

@@ -1,11 +1,11 @@
-"""Odd-polynomial Newton–Schulz iterations (POLAR.md sections 2-4 and 10).
+"""Odd-polynomial Newton–Schulz iterations (docs/polar.md sections 2-4 and 10).
 
 One mechanism serves every method: a *schedule* of odd polynomials
 ``p_t(x) = c_0 x + c_1 x^3 + c_2 x^5 + ...`` applied as the matrix step
 
     A = X X^T,   B = c_1 A + c_2 A^2 + ...,   X <- c_0 X + B X
 
-(the "Muon form" of POLAR.md section 3; cubic steps have no ``A^2`` term) to
+(the "Muon form" of docs/polar.md section 3; cubic steps have no ``A^2`` term) to
 ``X_0 = G / s``, where the scale ``s`` follows a *normalization* convention
 (section 4).  In exact arithmetic ``X_k = U phi_k(Sigma / s) V^T`` with
 ``phi_k = p_k o ... o p_1`` (the scalar model, section 2, see
@@ -13,7 +13,7 @@ One mechanism serves every method: a *schedule* of odd polynomials
 You, Polar Express) live in :mod:`gluon_ref.polar.schedules`.
 
 Two forms of the same iteration (equal in exact arithmetic): the standard
-one above, and the Gram form of POLAR.md section 9.2, which applies the
+one above, and the Gram form of docs/polar.md section 9.2, which applies the
 polynomials through the small Gram matrix ``R = X X^T`` and touches the
 rectangular ``X`` only at restarts and at the end; ``gram=None`` picks it by
 shape when it saves at least 10% of the executed FLOPs
@@ -23,12 +23,15 @@ call holds at most three arrays of the input's size.
 Precision.  The iteration runs in the input's dtype: float64, float32, or
 float16 (NumPy's native half arithmetic; array-api-strict has no float16).
 For float16 the Frobenius norm is computed in float32 and the normalised
-matrix cast to float16 (as gram-newton-schulz does, POLAR.md section 4), so
-the norm cannot overflow.  ``emulate="bfloat16"`` runs in float32 and rounds
-every intermediate (the scale, ``X_0``, ``A``, each product, each scaled
-term and each sum) to bfloat16 with round-to-nearest-even (section 10, see
-:mod:`gluon_ref.polar.lowprec`); products accumulate in float32 before their
-rounding, like a bf16 GEMM with float32 accumulation.
+matrix cast to float16 (as gram-newton-schulz does, docs/polar.md section 4), so
+the norm cannot overflow.  ``emulate=`` runs in float32 storage and rounds
+to an emulated format with a rounding model (:mod:`gluon_ref.polar.lowprec`,
+section 10): ``"bfloat16"`` (or ``"float16"``) rounds every intermediate (the
+scale, ``X_0``, ``A``, each product, each scaled term and each sum);
+``"bfloat16-fused"`` rounds once per GEMM call with a fused scale-add
+epilogue (``A = r(X X^T)``, ``B = r(c_1 A + c_2 A A)``, ``X = r(c_0 X + B X)``,
+torch.optim.Muon's ``addmm`` sequence).  Products accumulate in float32 before
+their rounding, like a low-precision GEMM with float32 accumulation.
 
 Bad input.  Integer/complex dtypes raise ``TypeError``; NaN/inf entries, an
 empty dimension or ``ndim < 2`` raise ``ValueError``; a run whose iterates
@@ -40,23 +43,25 @@ zero matrix maps to the zero matrix.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
 
+import numpy as np
 from array_api_compat import is_numpy_array
 
 from ..backend import check_count, check_finite, check_float_array
 from .cost import gram_restarts as default_gram_restarts, prefers_gram
-from .lowprec import EMULATED_DTYPES, round_to_bfloat16
+from .lowprec import as_low_precision
 from .scalar_model import as_polynomial
 
 __all__ = ["newton_schulz", "normalize_input", "iterate_polynomials", "as_polynomials",
            "MUON_QUINTIC", "NORMALIZATIONS"]
 
-#: Keller Jordan's Muon quintic (POLAR.md section 6); also torch.optim.Muon's
+#: Keller Jordan's Muon quintic (docs/polar.md section 6); also torch.optim.Muon's
 #: default ``ns_coefficients``.
 MUON_QUINTIC = (3.4445, -4.7750, 2.0315)
 
-#: valid ``normalization`` values (POLAR.md section 4)
+#: valid ``normalization`` values (docs/polar.md section 4)
 NORMALIZATIONS = ("frobenius", "clamp", "none")
 
 
@@ -65,12 +70,8 @@ def _identity(x):
 
 
 def _rounder(emulate):
-    if emulate is None:
-        return _identity
-    if emulate not in EMULATED_DTYPES:
-        raise ValueError(f"unknown emulate={emulate!r}; valid: None, "
-                         + ", ".join(repr(e) for e in EMULATED_DTYPES))
-    return round_to_bfloat16
+    model = as_low_precision(emulate)
+    return _identity if model is None else model.round
 
 
 def _working_dtype(xp, g, emulate):
@@ -83,7 +84,7 @@ def _working_dtype(xp, g, emulate):
 
 def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e-7,
                     safety: float = 1.0, emulate: str | None = None):
-    """Return ``(X_0, s)`` with ``X_0 = G / s`` (POLAR.md section 4).
+    """Return ``(X_0, s)`` with ``X_0 = G / s`` (docs/polar.md section 4).
 
     * ``"frobenius"``: ``s = safety * ||G||_F + eps`` (Keller Jordan's Muon:
       safety 1, eps 1e-7; Polar Express: 1.01 and 1e-7; modded-nanogpt's
@@ -96,9 +97,12 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
     entry (one rounding different from the direct sum of squares, and free of
     overflow); float16 inputs compute the norm in float32.  With ``eps = 0``
     a zero matrix gets ``s = 1`` so that ``X_0 = 0`` rather than ``0/0``.
-    Under ``emulate="bfloat16"`` the input, the norm, ``s`` and ``X_0`` are
-    rounded to bfloat16 (section 10).  ``s`` has shape ``(..., 1, 1)`` and the
-    working dtype (float32 for float16 inputs).  Batched: one scale per matrix.
+    Under ``emulate="bfloat16"`` (either rounding model) the input, the norm,
+    ``s`` and ``X_0`` are rounded to bfloat16 (section 10); under
+    ``emulate="float16"`` the norm and ``s`` stay float32 and only ``X_0`` is
+    rounded (gram-newton-schulz's order, :mod:`gluon_ref.polar.lowprec`).
+    ``s`` has shape ``(..., 1, 1)`` and the working dtype (float32 for float16
+    inputs).  Batched: one scale per matrix.
     """
     xp = check_float_array(g, "g")
     if not (math.isfinite(safety) and safety > 0 and math.isfinite(eps) and eps >= 0):
@@ -107,10 +111,12 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
         raise ValueError(
             f"unknown normalization {normalization!r}; valid: {', '.join(map(repr, NORMALIZATIONS))}"
         )
-    rnd = _rounder(emulate)
-    work = _working_dtype(xp, g, emulate)
+    model = as_low_precision(emulate)
+    rnd = _rounder(model)
+    pre = rnd if model is None or model.rounds_scale else _identity
+    work = _working_dtype(xp, g, model)
     norm_dtype = xp.float32 if work == getattr(xp, "float16", None) else work
-    a = rnd(xp.astype(g, norm_dtype, copy=False))    # read only: no copy needed
+    a = pre(xp.astype(g, norm_dtype, copy=False))    # read only: no copy needed
     if normalization == "none":
         s = xp.ones(g.shape[:-2] + (1, 1), dtype=norm_dtype, device=g.device)
     else:
@@ -119,12 +125,12 @@ def normalize_input(g: Any, *, normalization: str = "frobenius", eps: float = 1e
                           -xp.min(a, axis=(-2, -1), keepdims=True))
         pos = amax > 0
         safe = xp.where(pos, amax, xp.ones_like(amax))
-        fro = rnd(safe * xp.linalg.matrix_norm(a / safe, ord="fro", keepdims=True))
+        fro = pre(safe * xp.linalg.matrix_norm(a / safe, ord="fro", keepdims=True))
         fro = xp.where(pos, fro, xp.zeros_like(fro))
         if normalization == "frobenius":
-            s = rnd(rnd(safety * fro) + eps)
+            s = pre(pre(safety * fro) + eps)
         else:  # clamp
-            s = xp.maximum(rnd(safety * fro), xp.asarray(eps, dtype=norm_dtype, device=g.device))
+            s = xp.maximum(pre(safety * fro), xp.asarray(eps, dtype=norm_dtype, device=g.device))
         s = xp.where(s > 0, s, xp.ones_like(s))
     x0 = xp.astype(rnd(a / s), work, copy=False)
     return x0, s
@@ -140,10 +146,14 @@ def as_polynomials(coefficients, steps) -> list[tuple[float, ...]]:
 
     Trailing zero coefficients are dropped (a triple ``(a, b, 0)`` is cubic).
     """
+    if isinstance(coefficients, numbers.Real) or getattr(coefficients, "ndim", None) == 0:
+        raise TypeError(f"coefficients must be a sequence (c_0, c_1, ...) or a sequence of them, "
+                        f"got the single number {coefficients!r}")
     coeffs = list(coefficients)
     if not coeffs:
         raise ValueError("coefficients must not be empty")
-    if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coeffs):
+    # numbers.Real covers NumPy scalars (np.float32, np.int64): a NumPy coefficient array is flat
+    if all(isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_)) for c in coeffs):
         return [_trim(as_polynomial(coeffs))] * check_count("steps", steps, minimum=0)
     schedule = []
     for t, c in enumerate(coeffs):
@@ -190,15 +200,24 @@ def _sym(xp, a):
     return a @ xp.matrix_transpose(a)
 
 
-def _odd_part(xp, a, poly, rnd, consume):
+def _odd_part(xp, a, poly, rnd, consume, fused=False):
     """``sum_{k>=1} c_k A^k`` for a symmetric ``A`` (``poly = (c_0, c_1, ..., c_K)``).
 
     ``A^2`` is the symmetric product :func:`_sym` (``syrk`` on NumPy: half the
     work, issue 14).  The sum runs left to right,
     ``(c_1 A + c_2 A^2) + c_3 A^3 ...``, in the buffer of ``A`` when ``consume``
     (``A`` is then destroyed) and of each power after it, so that a quintic step
-    holds only ``A`` and ``A^2`` besides ``X``.
+    holds only ``A`` and ``A^2`` besides ``X``.  ``fused`` (the fused rounding
+    model): the sum is accumulated in float32 and returned unrounded.
     """
+    if fused:   # one rounding per GEMM output that feeds another GEMM; the sum unrounded
+        acc, power = poly[1] * a, a
+        for k, c in enumerate(poly[2:], start=2):
+            prod = _sym(xp, a) if k == 2 else power @ a
+            acc = acc + c * prod
+            if k < len(poly) - 1:
+                power = rnd(prod)
+        return acc
     powers = [a]
     for k in range(2, len(poly)):
         powers.append(rnd(_sym(xp, a) if k == 2 else powers[-1] @ a))
@@ -214,7 +233,7 @@ def _odd_part(xp, a, poly, rnd, consume):
     return acc
 
 
-def _standard(xp, box, polys, rnd, owned):
+def _standard(xp, box, polys, rnd, owned, fused=False):
     """Muon form on a wide ``x``: ``A = X X^T``, ``B = sum c_k A^k``, ``X <- B X + c_0 X``.
 
     ``B X`` comes first so the new iterate is laid out as the product (C order)
@@ -230,6 +249,9 @@ def _standard(xp, box, polys, rnd, owned):
             x = rnd(_scaled(x, poly[0], owned))
             owned = True
             continue
+        if fused:
+            x, owned = _fused_step(x, rnd(_sym(xp, x)), poly, rnd), True
+            continue
         b = _odd_part(xp, rnd(_sym(xp, x)), poly, rnd, consume=True)
         y = rnd(b @ x)
         del b
@@ -239,8 +261,8 @@ def _standard(xp, box, polys, rnd, owned):
     return x
 
 
-def _gram(xp, box, polys, rnd, owned, restarts):
-    """Gram form on a wide ``x`` (POLAR.md section 9.2; Dao-AILab/gram-newton-schulz).
+def _gram(xp, box, polys, rnd, owned, restarts, fused=False):
+    """Gram form on a wide ``x`` (docs/polar.md section 9.2; Dao-AILab/gram-newton-schulz).
 
     With ``R = X X^T`` (``p x p``) every step's matrix polynomial is
     ``P = c_0 I + sum_{k>=1} c_k R^k`` and ``X <- P X``; since every factor is a
@@ -249,11 +271,12 @@ def _gram(xp, box, polys, rnd, owned, restarts):
     once at the end and at each restart (after the step counts in ``restarts``:
     ``X <- Q X``, ``R <- X X^T``, ``Q <- I``), which bounds the growth of ``Q``
     and the drift of ``R`` in low precision.  Equal to :func:`_standard` in exact
-    arithmetic.  Work: :func:`~gluon_ref.polar.cost.newton_schulz_flops`.
+    arithmetic.  Work: :func:`~gluon_ref.polar.cost.newton_schulz_flops`.  Under
+    the fused rounding model every product and each ``P`` is rounded once.
     """
     stops = {int(t) for t in restarts if 0 < int(t) < len(polys)}
     if all(len(poly) == 1 for poly in polys):
-        return _standard(xp, box, polys, rnd, owned)
+        return _standard(xp, box, polys, rnd, owned, fused)
     x = box.pop()
     eye = xp.eye(x.shape[-2], dtype=x.dtype, device=x.device)
     r = rnd(_sym(xp, x))
@@ -267,7 +290,7 @@ def _gram(xp, box, polys, rnd, owned, restarts):
                 q = rnd(_scaled(q, c0, True))
             r = rnd(_scaled(r, c0 * c0, True))
         else:
-            pm = _odd_part(xp, r, poly, rnd, consume=False)
+            pm = _odd_part(xp, r, poly, rnd, consume=False, fused=fused)
             pm += c0 * eye
             pm = rnd(pm)
             q = pm if q is None else rnd(q @ pm)
@@ -286,8 +309,8 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
     """Apply the odd matrix polynomials to an already normalised ``X_0`` (shape ``(..., m, n)``).
 
     Standard form, step ``t``: ``A = X X^T``, ``B = sum_{k>=1} c_k A^k``,
-    ``X <- B X + c_0 X`` (POLAR.md section 3, Muon form).  Gram form
-    (``gram=True``, POLAR.md section 9.2): the same polynomials applied through
+    ``X <- B X + c_0 X`` (docs/polar.md section 3, Muon form).  Gram form
+    (``gram=True``, docs/polar.md section 9.2): the same polynomials applied through
     ``R = X_0 X_0^T`` and a ``p x p`` accumulator, restarted after the step
     counts in ``gram_restarts`` (default from the schedule and the precision,
     :func:`~gluon_ref.polar.cost.gram_restarts`); equal in exact arithmetic,
@@ -296,6 +319,9 @@ def iterate_polynomials(x0: Any, polynomials: Sequence[Sequence[float]], *,
     (:func:`~gluon_ref.polar.cost.prefers_gram`).  Tall
     inputs are transposed so the Gram matrix is ``min(m, n)``-square, and
     transposed back (this changes the cost only).  ``x0`` is never modified.
+    Under ``emulate`` with the ``fused`` rounding model, ``B`` is summed in
+    float32 and rounded once and ``c_0 X + B X`` is rounded once
+    (:mod:`gluon_ref.polar.lowprec`).
 
     Raises ``ValueError`` when the result is not finite (divergence).
     """
@@ -307,10 +333,12 @@ def _iterate(box, polynomials, emulate, gram, gram_restarts, owned):
     """:func:`iterate_polynomials` on ``box = [X_0]``; ``owned``: ``X_0`` may be updated in place."""
     x = box.pop()
     xp = check_float_array(x, "x0")
-    rnd = _rounder(emulate)
+    model = as_low_precision(emulate)
+    rnd = _rounder(model)
+    fused = model is not None and model.fused
     polys = [tuple(p) for p in polynomials]
     if gram_restarts is None:
-        low = emulate is not None or x.dtype == getattr(xp, "float16", None)
+        low = model is not None or x.dtype == getattr(xp, "float16", None)
         gram_restarts = default_gram_restarts(polys, low)
     if gram is None:
         gram = prefers_gram(x.shape, polys, restarts=gram_restarts)
@@ -318,9 +346,9 @@ def _iterate(box, polynomials, emulate, gram, gram_restarts, owned):
     box = [xp.matrix_transpose(x) if tall else x]
     del x
     if gram:
-        x = _gram(xp, box, polys, rnd, owned, gram_restarts)
+        x = _gram(xp, box, polys, rnd, owned, gram_restarts, fused)
     else:
-        x = _standard(xp, box, polys, rnd, owned)
+        x = _standard(xp, box, polys, rnd, owned, fused)
     out = xp.matrix_transpose(x) if tall else x
     if not bool(xp.all(xp.isfinite(out))):
         raise ValueError(
@@ -329,6 +357,24 @@ def _iterate(box, polynomials, emulate, gram, gram_restarts, owned):
             "normalisation or a convergent schedule"
         )
     return out
+
+
+def _fused_step(x, gram, poly, rnd):
+    """One odd-polynomial step with one rounding per GEMM call (torch.addmm semantics).
+
+    ``B = r(c_1 A + c_2 (A A) + c_3 (A^2 A) + ...)`` summed in float32, where
+    each power ``A^k`` for ``k < K`` feeding the next GEMM is itself a GEMM
+    output (rounded); then ``X = r(c_0 X + B X)``.
+    """
+    acc = poly[1] * gram
+    power = gram
+    for k, c in enumerate(poly[2:], start=2):
+        prod = power @ gram
+        acc = acc + c * prod
+        if k < len(poly) - 1:
+            power = rnd(prod)
+    b = rnd(acc)
+    return rnd(poly[0] * x + b @ x)
 
 
 def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[float]] = MUON_QUINTIC,
@@ -340,27 +386,27 @@ def newton_schulz(g: Any, coefficients: Sequence[float] | Sequence[Sequence[floa
     ``X_0 = G / s`` with ``s`` from :func:`normalize_input`, then ``T`` steps
     of :func:`iterate_polynomials`; the result approximates ``U_r V_r^T``
     with error ``max_i |1 - phi_T(sigma_i / s)|`` in exact arithmetic
-    (POLAR.md section 2).  ``coefficients`` is one polynomial ``(a, b, c)``
+    (docs/polar.md section 2).  ``coefficients`` is one polynomial ``(a, b, c)``
     (or any odd length, ``(c_0, c_1, ...)``) repeated ``steps`` times —
     Muon's convention, ``ns_coefficients``/``ns_steps`` in torch.optim.Muon —
     or a sequence of polynomials, one per step (``steps`` then ``None`` or
     equal to its length).  Cubic steps use ``c = 0`` or a pair ``(a, b)``.
 
     Returns an array of the input's namespace and dtype (float32-stored
-    bfloat16 values under ``emulate="bfloat16"``, cast back to the input
+    bfloat16/float16 values under ``emulate=``, cast back to the input
     dtype).  Zero singular values stay exactly 0, so on rank-deficient inputs
-    the result vanishes on the null spaces (POLAR.md section 1).
+    the result vanishes on the null spaces (docs/polar.md section 1).
 
     ``gram`` chooses the standard form (``False``) or the Gram form (``True``,
-    POLAR.md section 9.2, restarted after the step counts in ``gram_restarts``,
-    default :func:`~gluon_ref.polar.cost.gram_restarts`)
-    of :func:`iterate_polynomials`; ``None`` picks the Gram form when it saves at
+    docs/polar.md section 9.2, restarted after the step counts in ``gram_restarts``,
+    default :func:`~gluon_ref.polar.cost.gram_restarts`) of
+    :func:`iterate_polynomials`; ``None`` picks the Gram form when it saves at
     least 10% of the executed FLOPs: from aspect ratio about 2.5 for 5 quintic steps.
 
     Memory (native dtypes): besides the input, a call holds at most 3 arrays of
     the input's size for a square quintic step (``X``, ``A``, ``A^2``, then
     ``X``, ``B``, ``B X``) and about 2 plus ``3 p / q`` for rectangular ones, by
-    updating its own iterates in place; emulated bfloat16 rounds into new arrays.
+    updating its own iterates in place; emulation rounds into new arrays.
     """
     xp = check_float_array(g, "g")
     if g.ndim < 2:

@@ -1,11 +1,11 @@
-"""Polar Express: optimal odd-polynomial schedules designed at run time (POLAR.md section 8).
+"""Polar Express: optimal odd-polynomial schedules designed at run time (docs/polar.md section 8).
 
 Source: Amsel, Persson, Musco, Gower, "The Polar Express: Optimal Matrix Sign
 Methods and Their Application to the Muon Algorithm", arXiv 2505.16932, and
 its reference code (repository NoahAmsel/PolarExpress), as summarised in
-POLAR.md sections 8.1-8.5.
+docs/polar.md sections 8.1-8.5.
 
-What is implemented (the recipe of POLAR.md section 8.5, "what the suite
+What is implemented (the recipe of docs/polar.md section 8.5, "what the suite
 implements"):
 
 * :func:`remez_odd` — the *simplified Remez* method of section 8.3 for the
@@ -100,7 +100,7 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
               max_rounds: int = 100) -> RemezResult:
     """Simplified Remez for ``min_p max_{x in [l, u]} |1 - p(x)|`` over odd ``p`` of given degree.
 
-    POLAR.md section 8.3, generalised from degree 5 to any odd degree
+    docs/polar.md section 8.3, generalised from degree 5 to any odd degree
     ``2K+1`` (for degree 5 it is exactly the section 8.3 algorithm, including
     its trial points and stopping rule).  See the module docstring.
     ``0 <= l <= u`` is required; ``l == 0`` is rejected (the best odd
@@ -160,12 +160,12 @@ def _interior_critical(coeffs, crit, K):
 
 
 def optimal_quintic(l: float, u: float) -> RemezResult:
-    """Minimax odd quintic approximation of 1 on ``[l, u]`` (POLAR.md section 8.3)."""
+    """Minimax odd quintic approximation of 1 on ``[l, u]`` (docs/polar.md section 8.3)."""
     return remez_odd(l, u, 5)
 
 
 def optimal_cubic(l: float, u: float) -> RemezResult:
-    """Closed-form minimax odd cubic on ``[l, u]`` (POLAR.md section 8.2).
+    """Closed-form minimax odd cubic on ``[l, u]`` (docs/polar.md section 8.2).
 
     ``p(x) = beta p_NS(alpha x)`` with ``p_NS(x) = 1.5x - 0.5x^3``,
     ``alpha = sqrt(3 / (u^2 + l u + l^2))``,
@@ -184,7 +184,7 @@ def optimal_cubic(l: float, u: float) -> RemezResult:
 
 
 def apply_safety(poly: Sequence[float], nu: float) -> Polynomial:
-    """``p(x / nu)``: divide ``c_k`` by ``nu^(2k+1)`` (POLAR.md section 8.4, safety factor)."""
+    """``p(x / nu)``: divide ``c_k`` by ``nu^(2k+1)`` (docs/polar.md section 8.4, safety factor)."""
     if not nu > 0:
         raise ValueError(f"safety factor must be > 0, got {nu}")
     return tuple(float(c) / nu ** (2 * k + 1) for k, c in enumerate(poly))
@@ -236,7 +236,7 @@ class PolarExpressDesign:
 def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
                          cushion: float = 0.02, safety: float = 1.01,
                          mode: str = "folded", u: float = 1.0) -> PolarExpressDesign:
-    """Design a Polar Express schedule by the recipe of POLAR.md section 8.5.
+    """Design a Polar Express schedule by the recipe of docs/polar.md section 8.5.
 
     1. ``u_1 = u`` (1 after Frobenius normalisation), ``l_1 = l``.
     2. For ``t = 1..T``: (i) minimax design on ``[max(l_t, c u_t), u_t]``
@@ -302,7 +302,7 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     )
 
 
-#: The published parameter sets of POLAR.md section 8.5 (all with l = 1e-3).
+#: The published parameter sets of docs/polar.md section 8.5 (all with l = 1e-3).
 #: ``normalization``/``norm_safety``/``eps`` give the run-time scale
 #: ``s = norm_safety * ||X||_F + eps``.
 PUBLISHED_RECIPES: dict[str, dict] = {

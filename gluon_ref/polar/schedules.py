@@ -1,8 +1,8 @@
-"""Schedules: odd-polynomial coefficients plus a normalisation convention (POLAR.md 4-8).
+"""Schedules: odd-polynomial coefficients plus a normalisation convention (docs/polar.md 4-8).
 
 A :class:`Schedule` is everything a Newton–Schulz-type run needs: one odd
 polynomial per step and the scale ``s = safety * ||G||_F + eps`` (or the
-clamp / none conventions of POLAR.md section 4).  Calling it on a matrix runs
+clamp / none conventions of docs/polar.md section 4).  Calling it on a matrix runs
 :func:`~gluon_ref.polar.iterations.newton_schulz`; its scalar model is
 available through :meth:`Schedule.predict`, :meth:`Schedule.output_interval`
 and :meth:`Schedule.worst_case_error`.
@@ -84,15 +84,15 @@ __all__ = [
     "YOU_6STEP",
 ]
 
-#: classic cubic Newton–Schulz (Kovarik; Björck & Bowie), POLAR.md section 5.1
+#: classic cubic Newton–Schulz (Kovarik; Björck & Bowie), docs/polar.md section 5.1
 CUBIC: Polynomial = (1.5, -0.5)
-#: Padé quintic (15x - 10x^3 + 3x^5)/8, POLAR.md section 5.2
+#: Padé quintic (15x - 10x^3 + 3x^5)/8, docs/polar.md section 5.2
 PADE_QUINTIC: Polynomial = (15 / 8, -10 / 8, 3 / 8)
-#: degree-7 member (35x - 35x^3 + 21x^5 - 5x^7)/16, POLAR.md section 5.2
+#: degree-7 member (35x - 35x^3 + 21x^5 - 5x^7)/16, docs/polar.md section 5.2
 PADE_SEPTIC: Polynomial = (35 / 16, -35 / 16, 21 / 16, -5 / 16)
-#: Keller Jordan's early comparison quintic (2, -1.5, 0.5), POLAR.md section 5.2
+#: Keller Jordan's early comparison quintic (2, -1.5, 0.5), docs/polar.md section 5.2
 KJ_COMPARISON_QUINTIC: Polynomial = (2.0, -1.5, 0.5)
-#: You Jiacheng's 5-step list (Dion, gram-newton-schulz), POLAR.md section 7
+#: You Jiacheng's 5-step list (Dion, gram-newton-schulz), docs/polar.md section 7
 YOU_5STEP: tuple[Polynomial, ...] = (
     (4.0848, -6.8946, 2.9270),
     (3.9505, -6.3029, 2.6377),
@@ -100,7 +100,7 @@ YOU_5STEP: tuple[Polynomial, ...] = (
     (2.8769, -3.1427, 1.2046),
     (2.8366, -3.0525, 1.2012),
 )
-#: You Jiacheng's 6-step list (modula), each triple divided by 1024, POLAR.md section 7
+#: You Jiacheng's 6-step list (modula), each triple divided by 1024, docs/polar.md section 7
 YOU_6STEP: tuple[Polynomial, ...] = tuple(
     (a / 1024, b / 1024, c / 1024)
     for a, b, c in ((3955, -8306, 5008), (3735, -6681, 3463), (3799, -6499, 3211),
@@ -110,7 +110,7 @@ YOU_6STEP: tuple[Polynomial, ...] = tuple(
 
 @dataclass(frozen=True)
 class Schedule:
-    """One odd polynomial per step plus a normalisation convention (POLAR.md sections 2-4).
+    """One odd polynomial per step plus a normalisation convention (docs/polar.md sections 2-4).
 
     ``polynomials[t] = (c_0, c_1, ...)`` is ``p_{t+1}(x) = c_0 x + c_1 x^3 + ...``.
     ``normalization``/``eps``/``safety`` define ``s`` as in
@@ -188,6 +188,8 @@ class Schedule:
         xp = check_float_array(g, "g")
         if g.ndim < 2:
             raise ValueError(f"needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+        if any(d == 0 for d in g.shape):
+            raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
         check_finite(g, "g")
         x0, _ = normalize_input(g, normalization=self.normalization, eps=self.eps,
                                 safety=self.safety, emulate=emulate)
@@ -349,39 +351,39 @@ def _gram_list() -> tuple[Polynomial, ...]:
     return tuple(apply_safety(p, 1.05) for p in published_recipe("paper").raw[:5])
 
 
-_PE = "Polar Express, arXiv 2505.16932; POLAR.md section 8.5"
+_PE = "Polar Express, arXiv 2505.16932; docs/polar.md section 8.5"
 
 
 def _builtin_families() -> list[ScheduleFamily]:
     fro = dict(normalization="frobenius", eps=1e-7, safety=1.0)
     return [
-        ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "POLAR.md 5.1", True, **fro),
+        ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "docs/polar.md 5.1", True, **fro),
                        "classic cubic Newton–Schulz 1.5x - 0.5x^3",
-                       "Kovarik; Björck & Bowie; POLAR.md section 5.1", True),
-        ScheduleFamily("pade", 5, _constant("pade", PADE_QUINTIC, "POLAR.md 5.2", True, **fro),
-                       "Padé quintic (15x - 10x^3 + 3x^5)/8", "POLAR.md section 5.2", True),
-        ScheduleFamily("pade7", 5, _constant("pade7", PADE_SEPTIC, "POLAR.md 5.2", True, **fro),
+                       "Kovarik; Björck & Bowie; docs/polar.md section 5.1", True),
+        ScheduleFamily("pade", 5, _constant("pade", PADE_QUINTIC, "docs/polar.md 5.2", True, **fro),
+                       "Padé quintic (15x - 10x^3 + 3x^5)/8", "docs/polar.md section 5.2", True),
+        ScheduleFamily("pade7", 5, _constant("pade7", PADE_SEPTIC, "docs/polar.md 5.2", True, **fro),
                        "degree-7 Newton–Schulz (35x - 35x^3 + 21x^5 - 5x^7)/16",
-                       "POLAR.md section 5.2", True),
+                       "docs/polar.md section 5.2", True),
         ScheduleFamily("kj_comparison", 5,
-                       _constant("kj_comparison", KJ_COMPARISON_QUINTIC, "POLAR.md 5.2", True,
+                       _constant("kj_comparison", KJ_COMPARISON_QUINTIC, "docs/polar.md 5.2", True,
                                  **fro),
                        "Keller Jordan's comparison quintic (2, -1.5, 0.5)",
-                       "POLAR.md section 5.2", True),
-        ScheduleFamily("muon", 5, _constant("muon", MUON_QUINTIC, "POLAR.md 6", False, **fro),
+                       "docs/polar.md section 5.2", True),
+        ScheduleFamily("muon", 5, _constant("muon", MUON_QUINTIC, "docs/polar.md 6", False, **fro),
                        "Keller Jordan's Muon quintic (3.4445, -4.7750, 2.0315)",
-                       "KellerJordan/Muon; POLAR.md section 6", False),
+                       "KellerJordan/Muon; docs/polar.md section 6", False),
         ScheduleFamily("muon_torch", 5,
-                       _constant("muon_torch", MUON_QUINTIC, "POLAR.md 4, 6", False,
+                       _constant("muon_torch", MUON_QUINTIC, "docs/polar.md 4, 6", False,
                                  normalization="clamp", eps=1e-7, safety=1.0),
                        "Muon quintic with torch.optim.Muon's clamp max(||G||_F, 1e-7)",
-                       "pytorch/pytorch torch.optim.Muon; POLAR.md section 4", False),
-        ScheduleFamily("you5", 5, _listed("you5", YOU_5STEP, "POLAR.md 7", False, **fro),
+                       "pytorch/pytorch torch.optim.Muon; docs/polar.md section 4", False),
+        ScheduleFamily("you5", 5, _listed("you5", YOU_5STEP, "docs/polar.md 7", False, **fro),
                        "You Jiacheng's 5-step list (last repeats beyond 5)",
-                       "microsoft/dion, Dao-AILab/gram-newton-schulz; POLAR.md section 7", False),
-        ScheduleFamily("you6", 6, _listed("you6", YOU_6STEP, "POLAR.md 7", False, **fro),
+                       "microsoft/dion, Dao-AILab/gram-newton-schulz; docs/polar.md section 7", False),
+        ScheduleFamily("you6", 6, _listed("you6", YOU_6STEP, "docs/polar.md 7", False, **fro),
                        "You Jiacheng's 6-step list /1024 (last repeats beyond 6)",
-                       "modula; POLAR.md section 7", False),
+                       "modula; docs/polar.md section 7", False),
         ScheduleFamily("polar_express", 5,
                        _designed("polar_express", 0.02, 1.01, 1.01, 1e-7, _PE),
                        "Polar Express designed for T = steps (l = 1e-3, c = 0.02, folded 1.01)",

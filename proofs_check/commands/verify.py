@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from proofs_check.commands.args import seed_arg
 from proofs_check.executors import add_executor_arguments, executor_from_args
+from proofs_check.output import OutputError, OutputFolder, output_dir_arg
 
 HELP = "run every claim (symbolic + numeric) and write Markdown/JSON/PNG reports"
 
@@ -18,8 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--full", action="store_true", help="larger sweeps (several minutes)")
     p.add_argument("--only", metavar="PATTERN", help="run claims whose id matches PATTERN "
                    "(glob, or a substring)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", type=Path, default=Path("gluon-ref-report"),
+    p.add_argument("--seed", type=seed_arg, default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--out", type=output_dir_arg, default=Path("gluon-ref-report"),
                    help="output folder (default ./gluon-ref-report)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--list", action="store_true", help="list the claims and exit")
@@ -40,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
         for c in claims:
             print(f"{c.id:40s} {c.status:13s} {c.source}")
         return 0
+    # the folder is checked and created before any claim runs: a bad --out costs a second, not the run
+    try:
+        folder = OutputFolder.prepare(args.out, command="verify",
+                                      subdirs=() if args.no_figures else ("figures",))
+    except OutputError as exc:
+        print(f"gluon-ref verify: {exc}", file=sys.stderr)
+        return 2
     mode = "full" if args.full else "quick"
     ctx = CheckContext(seed=args.seed, full=args.full)
     t0 = time.perf_counter()
@@ -51,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"gluon-ref verify: {exc}", file=sys.stderr)
         return 2
     print(terminal_table(results))
-    write_report(results, args.out, seed=args.seed, mode=mode, figures=not args.no_figures)
+    written = write_report(results, folder, seed=args.seed, mode=mode,
+                           figures=not args.no_figures)["_written"]
     status = exit_status(results)
     print(f"report written to {args.out}/ (report.md, report.json"
-          f"{', figures/' if not args.no_figures else ''}) in {time.perf_counter() - t0:.1f} s; "
+          f"{', report.html, figures/' if not args.no_figures else ''}) in "
+          f"{time.perf_counter() - t0:.1f} s; "
           f"exit status {status}")
+    print(written)
     for r in results:
         if r.error:
             print(f"  error in {r.claim.id}: {r.error}", file=sys.stderr)
