@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import sys
@@ -45,13 +46,14 @@ def run_claim(claim: Claim, ctx: CheckContext) -> ClaimResult:
     return evaluate(claim, instances, symbolic)
 
 
-def _outcome(claim: Claim | str, ctx: CheckContext):
-    """Run one claim (or the registered claim with this id) and return the picklable parts of
-    its result: ``(verdict, instances, symbolic, error)``."""
+def _outcome(claim: Claim | str, ctx: CheckContext) -> dict:
+    """Run one claim (or the registered claim with this id) and return every field of its
+    :class:`ClaimResult` but the claim itself (plain data, picklable; the claim's checks are
+    closures that a process pool cannot pickle)."""
     if isinstance(claim, str):
         claim = {c.id: c for c in all_claims()}[claim]
     r = run_claim(claim, ctx)
-    return r.verdict, r.instances, r.symbolic, r.error
+    return {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name != "claim"}
 
 
 def _outcomes(unit: Sequence[Claim | str], ctx: CheckContext) -> list:
@@ -96,7 +98,7 @@ def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None =
     if executor is None:
         outcomes = map_ordered(functools.partial(_outcome, ctx=ctx), claims, None,
                                lambda i, _o: tick(i))
-        return [ClaimResult(c, *o) for c, o in zip(claims, outcomes)]
+        return [ClaimResult(claim=c, **o) for c, o in zip(claims, outcomes)]
     registered = {c.id: c for c in all_claims()}
     families: dict[str, list[int]] = {}
     for i, c in enumerate(claims):
@@ -114,7 +116,7 @@ def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None =
     for idxs, outs in zip(index, per_unit):
         for i, o in zip(idxs, outs):
             outcomes[i] = o
-    return [ClaimResult(c, *o) for c, o in zip(claims, outcomes)]
+    return [ClaimResult(claim=c, **o) for c, o in zip(claims, outcomes)]
 
 
 def progress_bar(stream=sys.stderr, width: int = 28):

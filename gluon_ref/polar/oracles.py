@@ -60,7 +60,7 @@ def aol_scale(x: Any, eps: float = 1e-7):
     xp = check_float_array(x, "x")
     a = x @ xp.matrix_transpose(x)
     rows = xp.sum(xp.abs(a), axis=-1, keepdims=True)
-    d = 1.0 / xp.sqrt(xp.maximum(rows, xp.asarray(eps, dtype=x.dtype)))
+    d = 1.0 / xp.sqrt(xp.maximum(rows, xp.asarray(eps, dtype=x.dtype, device=x.device)))
     return d * x
 
 
@@ -138,7 +138,7 @@ def dion_power_iteration(g: Any, rank: int | None = None, iters: int = 1, *, q0:
         if rng is None:
             raise ValueError("pass q0 or a seed/numpy.random.Generator as rng (no hidden randomness)")
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(int(rng))
-        q = xp.asarray(gen.standard_normal((n, r)), dtype=g.dtype)
+        q = xp.asarray(gen.standard_normal((n, r)), dtype=g.dtype, device=g.device)
     else:
         q = q0
         if tuple(q.shape) != (n, r):
@@ -180,7 +180,7 @@ def gram_newton_schulz_restarted(g: Any, polynomials: Sequence[Sequence[float]],
     tall = g.shape[0] > g.shape[1]
     x = xp.matrix_transpose(x0) if tall else x0
     p = x.shape[0]
-    eye = xp.eye(p, dtype=x.dtype)
+    eye = xp.eye(p, dtype=x.dtype, device=x.device)
     xt = xp.matrix_transpose
     r = rnd(x @ xt(x))
     q = None
