@@ -57,9 +57,14 @@ def _outcome(claim: Claim | str, ctx: CheckContext) -> dict:
 
 
 def _outcomes(unit: Sequence[Claim | str], ctx: CheckContext) -> list:
-    """:func:`_outcome` of each claim of a work unit, in order.  Module-level, so process
-    pools and Dask workers can import it."""
-    return [_outcome(c, ctx) for c in unit]
+    """:func:`_outcome` of each claim of a work unit, in order, with BLAS pinned to one thread
+    (a multi-threaded BLAS may round a reduction differently in the last bit, and a serial
+    run must equal a parallel one on any executor).  Module-level, so process pools and Dask
+    workers can import it."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return [_outcome(c, ctx) for c in unit]
 
 
 def claim_family(claim_id: str) -> str:
@@ -82,7 +87,8 @@ def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None =
     processes, ``smoothness.assumption1.halved`` re-did 2 s of its sibling's
     work).  A registered claim travels by id (its checks are closures a process
     pool cannot pickle), a user claim as itself.  Checks draw only from
-    ``ctx``'s seeded generators, so the results equal a serial run's exactly.
+    ``ctx``'s seeded generators and every mode runs them with BLAS pinned to one
+    thread (:func:`_outcomes`), so the results equal a serial run's exactly.
     """
     claims = list(all_claims() if claims is None else claims)
     ctx = ctx or CheckContext()
@@ -96,7 +102,7 @@ def run_claims(claims: Sequence[Claim] | None = None, ctx: CheckContext | None =
         last[0] = now
 
     if executor is None:
-        outcomes = map_ordered(functools.partial(_outcome, ctx=ctx), claims, None,
+        outcomes = map_ordered(lambda c: _outcomes([c], ctx)[0], claims, None,
                                lambda i, _o: tick(i))
         return [ClaimResult(claim=c, **o) for c, o in zip(claims, outcomes)]
     registered = {c.id: c for c in all_claims()}
