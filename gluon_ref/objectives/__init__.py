@@ -17,6 +17,7 @@ Families:
 * :mod:`.nonseparable` -- matrix factorization, deep linear networks, a tanh
   teacher-student MLP, with local (box) constants;
 * :mod:`.digits` -- a tanh MLP with softmax cross-entropy on sklearn's digits;
+* :mod:`.digits_cnn` -- a small tanh CNN on the same data (SpectralConv/RMS/Sign);
 * :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2);
 * :mod:`.attack` -- searches that try to break claimed constants.
 """
@@ -24,6 +25,7 @@ Families:
 from .base import (LayerConstants, LayerSpec, LocalConstants, Objective, gronwall_constants,
                    layer_dual_norms, norm_comparisons, to_namespace)
 from .digits import DigitsMLP
+from .digits_cnn import DigitsCNN
 from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
 from .oracles import MinibatchOracle, NoiseOracle, minibatch_variance, per_sample_gradients
 from .quadratics import (LeastSquaresLayer, QuadraticLayer, least_squares_objective,
@@ -39,7 +41,7 @@ __all__ = [
     "separable_quadratic", "quadratic_zoo", "least_squares_objective",
     "GLMLayer", "RidgeCoshLayer", "ElementwiseCoshLayer", "glm_objective", "cosh_objective",
     "DeepLinear", "TanhMLP", "matrix_factorization", "deep_linear", "tanh_teacher_student",
-    "DigitsMLP",
+    "DigitsMLP", "DigitsCNN",
     "MinibatchOracle", "NoiseOracle", "minibatch_variance", "per_sample_gradients",
     "builtin_objectives",
 ]

@@ -43,8 +43,10 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .fit import Fit
+
 __all__ = ["AuthorsRun", "RUNS", "SOURCE", "LogMeasurements", "parse_log", "load_authors_logs",
-           "convert_authors_logs", "DATA_FILE"]
+           "convert_authors_logs", "DATA_FILE", "LayerRefit", "refit"]
 
 SOURCE = ("artem-riabinin/Experiments-estimating-smoothness-for-NanoGPT-and-CNN, commit 26769e3, "
           "plots/L0L1-nanogpt/output*.txt and plots/L0L1-cnn/output*.txt")
@@ -237,3 +239,48 @@ def load_authors_logs(path: str | Path | None = None) -> dict[str, LogMeasuremen
     if unknown:
         raise ValueError(f"unknown runs {sorted(unknown)} in the data file")
     return {name: _measurements(per[name], f"{DATA_FILE}:{name}") for name in RUNS if name in per}
+
+
+@dataclass(frozen=True)
+class LayerRefit:
+    """The refit of one parameter index of one run.
+
+    ``fit``: the (L0, L1) fit; ``noise_factor``: the median of
+    ``c_k = lhat_k t / G_k`` (:mod:`.estimator`, with the run's radius ``t`` as
+    the step length; nan for runs without a fixed radius); ``n`` measurements.
+    """
+
+    run: str
+    index: int
+    name: str
+    group: str
+    radius: float | None
+    fit: Fit
+    noise_factor: float
+
+
+def refit(data: Mapping[str, LogMeasurements] | None = None, runs: Iterable[str] | None = None,
+          drop_first: bool = False, exact: bool = False) -> dict[str, dict[int, LayerRefit]]:
+    """Refit every layer of the published runs with the paper's fit (:mod:`.fit`).
+
+    ``drop_first`` drops each layer's first measurement (the authors' full-batch CNN notebook
+    does, for the head); ``exact`` uses :func:`~.fit.fit_l0l1_exact` instead of L-BFGS-B.
+    """
+    from .fit import fit_l0l1, fit_l0l1_exact
+
+    data = load_authors_logs() if data is None else data
+    out: dict[str, dict[int, LayerRefit]] = {}
+    for name in (runs or data):
+        if name not in RUNS:
+            raise ValueError(f"unknown run {name!r}; runs are {sorted(RUNS)}")
+        run, m = RUNS[name], data[name]
+        out[name] = {}
+        for idx in m.indices:
+            _, y, g = m.layer(idx)
+            if drop_first:
+                y, g = y[1:], g[1:]
+            fit = (fit_l0l1_exact if exact else fit_l0l1)(y, g)
+            t = run.radius(idx)
+            c = float(np.median(y * t / g)) if t is not None else float("nan")
+            out[name][idx] = LayerRefit(name, idx, run.layer_name(idx), run.group(idx), t, fit, c)
+    return out

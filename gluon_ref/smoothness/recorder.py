@@ -81,9 +81,10 @@ class Trace:
         return {name: self.fit(name, start, lam) for name in self.lhat}
 
     def noise_factor(self, layer: str, start: int | float = 0) -> np.ndarray:
-        """``c_k = ||g' - g||_* / ||g'||_*`` per pair (:mod:`.estimator`)."""
+        """``c_k = ||g' - g||_* / ||g'||_*`` per pair (:mod:`.estimator`); nan where ``g' = 0``."""
         s = self._select(start)
-        return self.diff[layer][s] / self.gnorm[layer][s]
+        d, g = self.diff[layer][s], self.gnorm[layer][s]
+        return np.divide(d, g, out=np.full(d.shape, np.nan), where=g > 0)
 
 
 @dataclass(frozen=True)
