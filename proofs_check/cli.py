@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "norms": "norms",
     "equivalence": "equivalence",
     "polar": "polar",
+    "smoothness": "smoothness",
 }
 
 
