@@ -37,7 +37,8 @@ def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
         rows.append({
             "id": r.claim.id,
             "status": r.claim.status,
-            "kind": "negative control" if r.claim.expect == "violated" else "claim",
+            "kind": {"violated": "negative control", "empirical": "empirical"}.get(r.claim.expect,
+                                                                                  "claim"),
             "symbolic": "-" if r.symbolic is None else ("proved" if r.symbolic.ok else "FAILED"),
             "n": len(r.instances),
             "violations": n_viol,
@@ -56,7 +57,7 @@ def terminal_table(results: Sequence[ClaimResult]) -> str:
             f"{'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s}  verdict")
     lines = [head, "-" * len(head)]
     for r in rows:
-        mark = "" if r["kind"] == "claim" else " (control)"
+        mark = {"claim": "", "negative control": " (control)"}.get(r["kind"], f" ({r['kind']})")
         lines.append(
             f"{r['id']:{wid}s}  {r['status']:13s} {r['symbolic']:8s} {r['n']:5d} "
             f"{r['violations']:5d} {r['hyp_broken']:4d} {_fmt(r['worst_slack']):>11s} "
@@ -118,12 +119,14 @@ def write_markdown(results: Sequence[ClaimResult], path: Path, *, seed: int, mod
            "*fails* (a violation under a held hypothesis: theorem or implementation failure), "
            "*hypothesis broken* (violations only where the proof's hypothesis was measured "
            "not to hold), *flagged* (a negative control found its violation), *missed* "
-           "(a negative control found none: a defect of the check), *error*.\n",
+           "(a negative control found none: a defect of the check), *reproduced* / *not "
+           "reproduced* (an empirical claim of a paper measured on data; neither fails the "
+           "run), *error*.\n",
            "| claim | source | status | symbolic | N | violations | hyp. broken | worst slack "
            "| measured/bound | verdict |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for r, row in zip(results, rows):
-        ctl = " (negative control)" if r.claim.expect == "violated" else ""
+        ctl = {"violated": " (negative control)", "empirical": " (empirical)"}.get(r.claim.expect, "")
         out.append(f"| `{row['id']}` | {r.claim.source} | {row['status']} | {row['symbolic']} "
                    f"| {row['n']} | {row['violations']} | {row['hyp_broken']} "
                    f"| {_fmt(row['worst_slack'])} | {_fmt(row['tightness'])} "

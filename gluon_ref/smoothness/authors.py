@@ -44,6 +44,7 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from .fit import Fit
+from .threads import single_threaded
 
 __all__ = ["AuthorsRun", "RUNS", "SOURCE", "LogMeasurements", "parse_log", "load_authors_logs",
            "convert_authors_logs", "DATA_FILE", "LayerRefit", "refit"]
@@ -269,6 +270,11 @@ def refit(data: Mapping[str, LogMeasurements] | None = None, runs: Iterable[str]
     from .fit import fit_l0l1, fit_l0l1_exact
 
     data = load_authors_logs() if data is None else data
+    with single_threaded():
+        return _refit(data, runs, drop_first, fit_l0l1_exact if exact else fit_l0l1)
+
+
+def _refit(data, runs, drop_first, fitter):
     out: dict[str, dict[int, LayerRefit]] = {}
     for name in (runs or data):
         if name not in RUNS:
@@ -279,7 +285,7 @@ def refit(data: Mapping[str, LogMeasurements] | None = None, runs: Iterable[str]
             _, y, g = m.layer(idx)
             if drop_first:
                 y, g = y[1:], g[1:]
-            fit = (fit_l0l1_exact if exact else fit_l0l1)(y, g)
+            fit = fitter(y, g)
             t = run.radius(idx)
             c = float(np.median(y * t / g)) if t is not None else float("nan")
             out[name][idx] = LayerRefit(name, idx, run.layer_name(idx), run.group(idx), t, fit, c)

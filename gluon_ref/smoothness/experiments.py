@@ -20,15 +20,12 @@ exactly the radius ``t`` of its layer group):
   the loss.
 
 Every run is seeded (data split, initial point, minibatches), so a result is
-a function of its arguments.  The runs multiply small matrices, where BLAS
-threads only add synchronisation: :func:`single_threaded` limits them to one
-while a run executes (measured on a loaded 2-core machine: a 300-step digits
-MLP run took 1.5 s single-threaded against 15-30 s with two threads).
+a function of its arguments.  Runs execute with one BLAS thread
+(:func:`~.threads.single_threaded`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -38,21 +35,10 @@ import numpy as np
 
 from .fit import LOWER, Fit
 from .recorder import Recording, record_run
+from .threads import single_threaded
 
 __all__ = ["ModelSpec", "MODELS", "optimizer", "run", "tune", "circularity", "log_slope",
-           "single_threaded", "TuneResult", "CircularityResult"]
-
-
-@contextlib.contextmanager
-def single_threaded():
-    """Limit BLAS/OpenMP pools to one thread inside the block (no-op without threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        yield
-        return
-    with threadpool_limits(1):
-        yield
+           "TuneResult", "CircularityResult"]
 
 
 @dataclass(frozen=True)

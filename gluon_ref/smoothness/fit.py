@@ -40,7 +40,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 __all__ = ["LAMBDA", "LOWER", "Fit", "hinge_objective", "mse_rel", "fit_l0l1", "fit_l0l1_exact",
-           "expectile_offset", "hinge_balance"]
+           "expectile_offset", "hinge_balance", "hinge_fit_covariance"]
 
 #: hinge weight of the paper's fit
 LAMBDA = 5.0
@@ -259,3 +259,29 @@ def expectile_offset(lam: float = LAMBDA) -> float:
         return -m + lam * (norm.pdf(m) - m * norm.sf(m))
 
     return float(brentq(h, -10.0, 10.0, xtol=1e-14))
+
+
+def hinge_fit_covariance(g, sigma: float, lam: float = LAMBDA) -> np.ndarray:
+    """Asymptotic covariance of the fitted ``(L0, L1)`` for ``lhat_k = L0 + L1 g_k + sigma z_k``.
+
+    The fit solves ``sum_k psi(r_k) [1, g_k] = 0`` with ``psi(r) = w(r) r``,
+    ``w = 1 + lam [r > 0]``; for noise independent of ``g`` the M-estimator
+    sandwich gives ``Cov = E[psi^2] / E[w]^2 (sum_k x_k x_k^T)^{-1}`` with
+    ``x_k = [1, g_k]`` and, at ``r = sigma (z - m)`` (``m``:
+    :func:`expectile_offset`),
+
+        E[w]        = 1 + lam (1 - Phi(m)),
+        E[psi^2]    = sigma^2 (1 + m^2 + ((1 + lam)^2 - 1) ((1 + m^2)(1 - Phi(m)) - m phi(m))),
+
+    from ``int_m^inf (z - m)^2 phi = (1 + m^2)(1 - Phi(m)) - m phi(m)`` (Huber,
+    *Robust Statistics*, section 6.3, for the sandwich form).
+    """
+    from scipy.stats import norm
+
+    x = np.asarray(g, dtype=np.float64)
+    m = expectile_offset(lam)
+    tail = norm.sf(m)
+    Ew = 1 + lam * tail
+    Epsi2 = sigma ** 2 * (1 + m * m + ((1 + lam) ** 2 - 1) * ((1 + m * m) * tail - m * norm.pdf(m)))
+    X = np.stack([np.ones_like(x), x], axis=1)
+    return Epsi2 / Ew ** 2 * np.linalg.inv(X.T @ X)

@@ -34,6 +34,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .threads import single_threaded
 from .fit import LAMBDA, Fit, fit_l0l1, fit_l0l1_exact, hinge_balance
 
 __all__ = ["PLANTED_NORMS", "PlantedPairs", "planted_pairs", "SYNTHETIC_OBJECTIVES", "synthetic_run",
@@ -169,7 +170,6 @@ def synthetic_run(name: str, seed: int = 0, steps: int = 60, fraction: float = 0
     to rounding; ``False`` with the L-BFGS-B fit.
     """
     from ..optim import Gluon, gluon_config
-    from .experiments import single_threaded
     from .recorder import record_run
 
     if name not in SYNTHETIC_OBJECTIVES:
@@ -183,14 +183,14 @@ def synthetic_run(name: str, seed: int = 0, steps: int = 60, fraction: float = 0
     opt = Gluon(gluon_config(X0, norms={k: s.norm for k, s in obj.layers.items()}, stepsizes=radii))
     with single_threaded():
         tr = record_run(obj, opt, steps, X0=X0).traces["different"]
-    out = []
-    for k, spec in obj.layers.items():
-        y, g = tr.lhat[k], tr.gnorm[k]
-        f = fit_l0l1_exact(y, g, lam) if exact else fit_l0l1(y, g, lam)
-        c = consts[k]
-        known = c.L0 + c.L1 * g
-        ratio = f.predict(g) / known
-        out.append(EnvelopeCheck(name, k, spec.norm, radii[k], f, c.L0, c.L1, float(ratio.min()),
-                                 float(ratio.max()), float(np.max(y / known)),
-                                 hinge_balance(f.L0, f.L1, y, g, lam)))
+        return [_check(name, k, spec.norm, radii[k], tr.lhat[k], tr.gnorm[k], consts[k], lam, exact)
+                for k, spec in obj.layers.items()]
+
+
+def _check(name, layer, norm, radius, y, g, c, lam, exact) -> EnvelopeCheck:
+    f = fit_l0l1_exact(y, g, lam) if exact else fit_l0l1(y, g, lam)
+    known = c.L0 + c.L1 * g
+    ratio = f.predict(g) / known
+    return EnvelopeCheck(name, layer, norm, radius, f, c.L0, c.L1, float(ratio.min()),
+                         float(ratio.max()), float(np.max(y / known)), hinge_balance(f.L0, f.L1, y, g, lam))
     return out

@@ -10,7 +10,7 @@ import importlib
 from .base import CheckContext, Claim, ClaimResult, Instance, SymbolicResult, evaluate
 
 #: modules contributing claims; each defines CLAIMS
-CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "smoothness"]
+CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "smoothness", "empirical"]
 
 
 def all_claims() -> list[Claim]:

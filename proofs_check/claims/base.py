@@ -15,10 +15,15 @@ Verdicts (computed by :func:`evaluate`):
   did not hold (reported as such, not as a failure of the theorem);
 * for negative controls (``expect="violated"``): ``flagged`` when at least one
   violation was found (the check can fail), ``missed`` otherwise (a defect of
-  the check).
+  the check);
+* for empirical claims (``expect="empirical"``: a published measurement or a
+  paper's reading of one, checked on data): ``reproduced`` when every
+  instance satisfies its relation, ``not reproduced`` otherwise.  Both pass:
+  whether a paper's observation reproduces is a finding, not a defect.  The
+  estimator and fit behind them are guarded by ordinary claims on planted data.
 
-Claims with ``must_hold=True`` that end in ``fails`` or ``missed`` make the
-``verify`` command exit non-zero.
+Claims with ``must_hold=True`` that end in ``fails``, ``missed`` or ``error``
+make the ``verify`` command exit non-zero.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ __all__ = ["Instance", "SymbolicResult", "Claim", "CheckContext", "ClaimResult",
 
 RELATIONS = ("<=", ">=", "==")
 STATUSES = ("proved", "reported", "reconstructed", "uncertain", "elementary")
+EXPECTS = ("holds", "violated", "empirical")
 
 
 @dataclass(frozen=True)
@@ -118,15 +124,15 @@ class Claim:
     hypotheses: Sequence[str] = ()
     numeric: Callable[[CheckContext], list[Instance]] | None = None
     symbolic: Callable[[], SymbolicResult] | None = None
-    expect: str = "holds"  # or "violated" for a negative control
+    expect: str = "holds"  # "violated" for a negative control, "empirical" for a measurement
     must_hold: bool = True
     tags: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"claim {self.id}: status must be one of {STATUSES}")
-        if self.expect not in ("holds", "violated"):
-            raise ValueError(f"claim {self.id}: expect must be 'holds' or 'violated'")
+        if self.expect not in EXPECTS:
+            raise ValueError(f"claim {self.id}: expect must be one of {EXPECTS}")
         if self.numeric is None and self.symbolic is None:
             raise ValueError(f"claim {self.id}: needs a numeric check or a symbolic proof")
 
@@ -141,7 +147,8 @@ class ClaimResult:
 
     @property
     def passed(self) -> bool:
-        return self.verdict in ("holds", "flagged", "hypothesis broken")
+        return self.verdict in ("holds", "flagged", "hypothesis broken", "reproduced",
+                                "not reproduced")
 
     @property
     def worst_slack(self) -> float:
@@ -159,6 +166,9 @@ def evaluate(claim: Claim, instances: Sequence[Instance], symbolic: SymbolicResu
     instances = tuple(instances)
     if error:
         verdict = "error"
+    elif claim.expect == "empirical":
+        ok = all(i.satisfied for i in instances) and (symbolic is None or symbolic.ok)
+        verdict = "reproduced" if ok else "not reproduced"
     elif claim.expect == "violated":
         found = any(not i.satisfied for i in instances) or (symbolic is not None and not symbolic.ok)
         verdict = "flagged" if found else "missed"

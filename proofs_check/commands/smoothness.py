@@ -50,6 +50,13 @@ def _progress(n_stages: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    from gluon_ref.smoothness.threads import single_threaded
+
+    with single_threaded():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from proofs_check import smoothness_study as study
     from gluon_ref.smoothness.authors import SOURCE
 
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     full = bool(args.full)
     # stages reported: 2 for the authors, 3-7 per model, 2 for the synthetic part
     n_stages = (2 * ("authors" in parts) + 2 * ("synthetic" in parts)
-                + sum((6 if full else 5) if m == "digits_mlp" else (6 if full else 3)
+                + sum(5 if full else (4 if m == "digits_mlp" else 2)
                       for m in parts if m.startswith("digits")))
     say = _progress(max(n_stages, 1))
     t0 = time.perf_counter()
