@@ -80,16 +80,19 @@ class DigitsCNN(Objective):
     """Two-layer tanh CNN with an average-pooled linear head on sklearn digits (module docstring).
 
     ``channels = (c1, c2)``; ``test_fraction`` and ``seed`` as
-    :class:`~.digits.DigitsMLP` (same split for the same seed).  Layers
-    ``conv1, bias1, conv2, bias2, head``.  ``n_samples`` is the training-set
-    size; ``batch`` indexes it.
+    :class:`~.digits.DigitsMLP` (same split for the same seed); ``train_size``
+    keeps only the first that many training images (the split is a seeded
+    permutation, so they are a random subset), for cheap full-batch checks.
+    Layers ``conv1, bias1, conv2, bias2, head``.  ``n_samples`` is the
+    training-set size; ``batch`` indexes it.
     """
 
     hvp_exact = False
     separable = False
 
     def __init__(self, channels: tuple[int, int] = (6, 12), test_fraction: float = 0.2,
-                 seed: int = 0, norms=("spectral_conv", "rms", "sign"), n_classes: int = 10):
+                 seed: int = 0, norms=("spectral_conv", "rms", "sign"), n_classes: int = 10,
+                 train_size: int | None = None):
         super().__init__()
         c1, c2 = (int(c) for c in channels)
         if c1 < 1 or c2 < 1 or (c1, c2) != tuple(channels):
@@ -97,6 +100,11 @@ class DigitsCNN(Objective):
         self.seed = seed
         self.channels = (c1, c2)
         self.Xtr, self.Xte, self.ytr, self.yte = split_digits(seed, test_fraction)
+        if train_size is not None:
+            if int(train_size) != train_size or not 1 <= train_size <= self.Xtr.shape[1]:
+                raise ValueError(f"train_size must be an integer in [1, {self.Xtr.shape[1]}], "
+                                 f"got {train_size!r}")
+            self.Xtr, self.ytr = self.Xtr[:, :train_size].copy(), self.ytr[:train_size].copy()
         self.Ytr = np.eye(n_classes)[self.ytr].T.copy()
         self.n_samples = self.Xtr.shape[1]
         self.name = "digits_cnn"
