@@ -23,12 +23,12 @@ solvers:
   gradient, bounds ``[lower, inf)``, start ``(1, 1)`` as the authors'), with
   tolerances tight enough to match the exact solver;
 * :func:`fit_l0l1_exact` -- enumerates the cells and solves each weighted
-  least-squares problem on the quadrant in closed form; a candidate that lies
-  in the closure of its own cell satisfies the KKT conditions of ``F`` (``F``
-  is C^1 and equals the cell's quadratic there), so it is the minimiser.  The
-  minimiser is unique when the ``g_k`` are not all equal (the Hessian of every
-  cell's quadratic is then positive definite).  Cost ``O(n^3)``: for small
-  ``n`` and for cross-checking the scipy solver.
+  least-squares problem on the quadrant in closed form; the minimiser of
+  ``F`` is the box minimiser of the cell whose closure holds it (``F`` is C^1
+  and equals that cell's quadratic there), so the best of all cells' box
+  minimisers is the minimum.  The minimiser is unique when the ``g_k`` are not
+  all equal (the Hessian of every cell's quadratic is then positive definite).
+  Cost ``O(n^4)``: for small ``n`` and for cross-checking the scipy solver.
 """
 
 from __future__ import annotations
@@ -160,9 +160,10 @@ def _box_minimisers(S0, S1, S2, T0, T1, lower):
 
     Returns ``(a, b)`` arrays of shape ``(3, ...)``: the unconstrained
     minimiser (NaN where infeasible) and the minimisers on the two edges
-    ``a = lower`` and ``b = lower``; the minimiser over the quadrant is one of
-    them (a strictly convex quadratic attains its minimum over a convex
-    polyhedron at its free minimiser or on the boundary).
+    ``a = lower`` and ``b = lower``; the minimiser over the quadrant is the one
+    of them with the smallest value (a strictly convex quadratic attains its
+    minimum over the quadrant at its free minimiser when feasible, else on
+    the boundary).
     """
     det = S0 * S2 - S1 * S1
     a_free = (S2 * T0 - S1 * T1) / det
@@ -184,18 +185,26 @@ def fit_l0l1_exact(lhat, g, lam: float = LAMBDA, lower: float = LOWER, max_n: in
     ``(lhat_j - lhat_k) / (g_j - g_k)`` the order of ``c_k(L1) = lhat_k - L1
     g_k`` is fixed, and the set of positive residuals at ``(L0, L1)`` is the
     top-``j`` of that order for the ``j`` with ``c_(j) > L0 >= c_(j+1)``.  So
-    the cells are (interval, ``j``) pairs, each with closed-form box
-    minimisers (:func:`_box_minimisers`).  A candidate is accepted when its
-    ``L1`` lies in the closure of its interval and ``c_(j+1) <= L0 <= c_(j)``
-    there (up to a rounding allowance of ``64 eps`` times the data's scale);
-    every accepted candidate is the minimiser, so the accepted ones must agree,
-    and the one with the smallest objective is returned.  ``n > max_n``
-    raises ``ValueError`` (``O(n^3)`` work).
+    the cells are (interval, ``j``) pairs, each a weighted least-squares
+    problem whose minimiser over the quadrant is one of three closed-form
+    candidates (:func:`_box_minimisers`).  The global minimiser ``x*`` lies in
+    the closure of some cell ``C``; ``F`` is C^1 and equals ``C``'s quadratic
+    there, so ``x*`` satisfies that quadratic's KKT conditions and is its box
+    minimiser.  Hence the smallest objective over all candidates (each a
+    feasible point) is the minimum, with no tolerance involved.  Identical
+    estimates are merged with their multiplicity.  ``n > max_n`` raises
+    ``ValueError`` (``O(n^4)`` work: ``O(n^2)`` intervals, ``n + 1`` cells
+    each, ``O(n)`` per objective).
     """
     y, x = _check_data(lhat, g, lam, lower)
     n = y.size
     if n > max_n:
-        raise ValueError(f"the exact solver enumerates O(n^3) cells; n = {n} > max_n = {max_n}")
+        raise ValueError(f"the exact solver costs O(n^4); n = {n} > max_n = {max_n}")
+    y_all, x_all = y, x
+    # identical estimates are one line: merge them with their multiplicity (fewer cells)
+    pts, mult = np.unique(np.stack([x, y], axis=1), axis=0, return_counts=True)
+    x, y, mult = pts[:, 0], pts[:, 1], mult.astype(np.float64)
+    n = y.size
     j, k = np.triu_indices(n, 1)
     dx = x[j] - x[k]
     keep = dx != 0
@@ -209,35 +218,35 @@ def fit_l0l1_exact(lhat, g, lam: float = LAMBDA, lower: float = LOWER, max_n: in
     lo_b, hi_b, mid = lo_b[sel], hi_b[sel], mid[sel]
     c_mid = y[None, :] - mid[:, None] * x[None, :]
     order = np.argsort(-c_mid, axis=1, kind="stable")       # decreasing c: positive residuals first
-    xs, ys = x[order], y[order]                               # (m, n)
+    xs, ys, ms = x[order], y[order], mult[order]              # (m, n)
     zeros = np.zeros((xs.shape[0], 1))
 
     def top(v):  # prefix sums over the top-j, j = 0..n
         return np.concatenate([zeros, np.cumsum(v, axis=1)], axis=1)
 
-    S0 = n + lam * top(np.ones_like(xs))
-    S1 = x.sum() + lam * top(xs)
-    S2 = (x * x).sum() + lam * top(xs * xs)
-    T0 = y.sum() + lam * top(ys)
-    T1 = (x * y).sum() + lam * top(xs * ys)
+    S0 = mult.sum() + lam * top(ms)
+    S1 = (mult * x).sum() + lam * top(ms * xs)
+    S2 = (mult * x * x).sum() + lam * top(ms * xs * xs)
+    T0 = (mult * y).sum() + lam * top(ms * ys)
+    T1 = (mult * x * y).sum() + lam * top(ms * xs * ys)
     a, b = _box_minimisers(S0, S1, S2, T0, T1, lower)        # (3, m, n+1)
-    # closure test of each candidate against its own cell
-    scale = float(max(np.max(y), np.max(x) * max(1.0, np.max(np.abs(crit)) if crit.size else 1.0)))
-    tol = 64 * np.finfo(np.float64).eps * max(scale, 1.0)
-    slope_tol = 64 * np.finfo(np.float64).eps * max(1.0, np.max(np.abs(crit)) if crit.size else 1.0)
-    in_interval = (b >= lo_b[None, :, None] - slope_tol) & (b <= hi_b[None, :, None] + slope_tol)
-    # cell of pattern j (top j positive): c_(j+1) <= L0 <= c_(j) at the candidate's L1, where
-    # sorted position p holds c_(p+1); c_(0) = +inf and c_(n+1) = -inf
-    upper = np.full(a.shape, np.inf)
-    lowr = np.full(a.shape, -np.inf)
-    upper[..., 1:] = ys[None] - b[..., 1:] * xs[None]
-    lowr[..., :-1] = ys[None] - b[..., :-1] * xs[None]
-    consistent = in_interval & (a <= upper + tol) & (a >= lowr - tol) & np.isfinite(a) & np.isfinite(b)
-    if not consistent.any():
-        # rounding pushed every candidate out of its cell: fall back to the best candidate overall
-        consistent = np.isfinite(a) & np.isfinite(b)
-    ca, cb = a[consistent], b[consistent]
-    vals = np.array([hinge_objective(p, q, y, x, lam) for p, q in zip(ca, cb)])
+    # Every cell's box minimiser is a feasible point, and the global minimiser is the box
+    # minimiser of the cell whose closure holds it, so the smallest objective over all
+    # candidates is the minimum: no tolerance is involved.  Evaluated in chunks.
+    # a cell's box minimiser is its candidate with the smallest cell quadratic
+    # q = S0 a^2 + 2 S1 a b + S2 b^2 - 2 T0 a - 2 T1 b (+ a constant per cell)
+    q = S0 * a * a + 2 * S1 * a * b + S2 * b * b - 2 * T0 * a - 2 * T1 * b
+    best = np.argmin(np.where(np.isfinite(q), q, np.inf), axis=0)[None]
+    ca = np.take_along_axis(a, best, axis=0).reshape(-1)
+    cb = np.take_along_axis(b, best, axis=0).reshape(-1)
+    ok = np.isfinite(ca) & np.isfinite(cb)
+    ca, cb = ca[ok], cb[ok]
+    y, x, n = y_all, x_all, y_all.size
+    vals = np.empty(ca.size)
+    chunk = max(1, 2_000_000 // n)
+    for s0 in range(0, ca.size, chunk):
+        r = y[None, :] - ca[s0:s0 + chunk, None] - cb[s0:s0 + chunk, None] * x[None, :]
+        vals[s0:s0 + chunk] = np.sum(r * r, axis=1) + lam * np.sum(np.maximum(r, 0.0) ** 2, axis=1)
     i = int(np.argmin(vals))
     L0, L1 = float(ca[i]), float(cb[i])
     return Fit(L0, L1, mse_rel(L0, L1, y, x) if (y > 0).all() else math.nan, float(vals[i]), n,
