@@ -67,10 +67,11 @@ def _norm(norm: Norm | str) -> Norm:
 def dual_norm(norm: Norm | str, g: Any, orthogonalizer: str | Callable | None = None) -> float:
     """``||g||_*`` exactly, or ``<g, s(g)> = -<g, lmo(g)>`` with ``orthogonalizer`` in spectral norms.
 
-    With an approximate polar factor ``Q ~ U V^T`` the value is ``<g, c Q>``
-    for the norm's scale ``c`` (``sqrt(m/n) tr(U^T g V diag)``-type), which is
-    what the authors logged; it is below the exact dual norm whenever ``Q``'s
-    singular values are below 1 on ``g``'s singular subspaces.
+    With an approximate polar factor ``Q ~ U V^T`` the value is ``<g, Q> / c``
+    for the norm's scale ``c`` (``||.|| = c ||.||_2``), which is what the
+    authors logged; for a Newton-Schulz ``Q = U p(Sigma / s) V^T`` (``s`` the
+    pre-scaling) it equals ``sum_i sigma_i p(sigma_i / s) / c``, below the exact
+    ``sum_i sigma_i / c`` wherever ``p < 1``.
     """
     n = _norm(norm)
     if orthogonalizer is None or not isinstance(n.geometry, Spectral):
