@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from gluon_ref.smoothness import (MODELS, PLANTED_NORMS, RUNS, SYNTHETIC_OBJECTIVES, circularity,
+from gluon_ref.smoothness import (LOWER, MODELS, PLANTED_NORMS, RUNS, SYNTHETIC_OBJECTIVES, circularity,
                                   estimate_pair, fit_l0l1, fit_l0l1_exact, load_authors_logs,
                                   planted_pairs, refit, run, synthetic_run, tune)
 
@@ -96,9 +96,13 @@ def _trace_fits(trace, late: float = 0.5) -> dict:
         whole, tail = trace.fit(layer), trace.fit(layer, late)
         s = slice(int(math.floor(late * trace.k.size)), None)
         g_med = float(np.median(trace.gnorm[layer][s]))
-        share = tail.L0 / (tail.L0 + tail.L1 * g_med) if tail.L0 + tail.L1 * g_med > 0 else math.nan
+        # both constants at their lower bound: every late estimate is below 1e-6 (L0 + L1 G),
+        # the fit is degenerate and a share says nothing
+        degenerate = tail.L0 <= LOWER and tail.L1 <= LOWER
+        share = math.nan if degenerate else tail.L0 / (tail.L0 + tail.L1 * g_med)
         out[layer] = {"all": _fit_row(whole), "late": {**_fit_row(tail), "G_median": g_med,
-                                                      "L0_share": _f(share)},
+                                                      "L0_share": _f(share),
+                                                      "lhat_max": float(np.max(trace.lhat[layer][s]))},
                       "noise_factor_median": _f(np.nanmedian(trace.noise_factor(layer))),
                       "step_median": float(np.median(trace.step[layer])),
                       "lhat_over_G_first": _f(trace.lhat[layer][0] / trace.gnorm[layer][0]),
@@ -266,7 +270,9 @@ def tables(res: dict) -> str:
                 lines.append(f"  {kind:10s} {layer:6s} {a['L0']:9.3g} {a['L1']:9.3g} "
                              f"{_g(a['mse_rel'], '8.3g')} {a['one_over_L1']:8.3g} "
                              f"{_g(v['noise_factor_median'], '6.2f')} |            {l['L0']:8.3g} "
-                             f"{l['L1']:8.3g} {_g(l['L0_share'], '8.2f')}")
+                             f"{l['L1']:8.3g} "
+                             + (f"{_g(l['L0_share'], '8.2f')}" if l["L0_share"] is not None else
+                                f"   - (every late lhat <= {l['lhat_max']:.1e}: both at the bound)"))
         if "full_batch" in D:
             lines.append(f"  (fullbatch: {D['full_batch']['steps']} full-batch steps without "
                          f"momentum, final loss {D['full_batch']['final_loss']:.3g})")

@@ -87,13 +87,13 @@ MODELS: dict[str, ModelSpec] = {
         "digits_mlp", _mlp, "llm",
         roles={"W1": "hidden", "b1": "bias", "W2": "output", "b2": "bias"},
         groups={"hidden": "body", "bias": "body", "output": "head"},
-        radii={"body": 0.03, "head": 0.3}, steps=300,
+        radii={"body": 0.04, "head": 0.8}, steps=300,
         description="digits MLP 64-64-10 (tanh), hidden RMS->RMS, biases RMS, head Sign"),
     "digits_cnn": ModelSpec(
         "digits_cnn", _cnn, "cnn",
         roles={"conv1": "conv", "bias1": "bias", "conv2": "conv", "bias2": "bias", "head": "output"},
         groups={"conv": "body", "bias": "body", "output": "head"},
-        radii={"body": 0.3, "head": 1.0}, steps=150,
+        radii={"body": 0.16, "head": 2.0}, steps=150,
         description="digits CNN conv(4)-conv(8)-avgpool-head (tanh), conv SpectralConv, "
                     "biases RMS, head Sign"),
 }
