@@ -6,16 +6,16 @@ Usage::
     python benchmarks/polar_vs_svd.py --shapes 1024x1024,4096x1024 --repeats 5
 
 For every backend (NumPy always; CuPy too when it imports and sees a GPU), shape, dtype
-and method, the method and ``polar_exact`` (thin SVD, POLAR.md section 1) run
+and method, the method and ``polar_exact`` (thin SVD, docs/polar.md section 1) run
 *interleaved* on the same input — one NS call, one SVD call, repeated — after one
 warm-up call each, and the best (minimum) times are compared: on a shared machine other
 load only ever adds time.  The table prints the ratio
 t_method / t_svd (below 1: the iteration is faster), the achieved GFLOP/s of the
-iteration by POLAR.md section 3's counts (quintic step 4p^2 q + 2p^3, cubic 4p^2 q;
+iteration by docs/polar.md section 3's counts (quintic step 4p^2 q + 2p^3, cubic 4p^2 q;
 p = min(m, n), q = max(m, n)), and the spectral error ||Q - UV^T||_2 measured in
 float64 so a fast but inaccurate method is visible as such.
 
-POLAR.md section 3 notes that no published GPU timing of NS versus SVD at fixed
+docs/polar.md section 3 notes that no published GPU timing of NS versus SVD at fixed
 shapes was found; this script is the suite's measurement.  Timings depend on the
 BLAS/LAPACK build and on other load on the machine: compare ratios, and only
 within one run.
@@ -51,7 +51,7 @@ def _backends():
 
 
 def _flops(schedule, m, n):
-    """POLAR.md section 3: a degree-(2K+1) step costs 4 p^2 q (Gram and B X) + 2 (K-1) p^3 (powers)."""
+    """docs/polar.md section 3: a degree-(2K+1) step costs 4 p^2 q (Gram and B X) + 2 (K-1) p^3 (powers)."""
     p, q = min(m, n), max(m, n)
     total = 0
     for poly in schedule.polynomials:

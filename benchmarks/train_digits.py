@@ -65,7 +65,7 @@ def optimizers():
 
 
 def train(model, opt, steps: int, batch: int, seed: int):
-    X = model.init(seed)
+    X = model.initial_point(seed)
     oracle = MinibatchOracle(model, batch, seed=seed)
     state = opt.init(X)
     t0 = time.perf_counter()

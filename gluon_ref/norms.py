@@ -1,18 +1,18 @@
-"""The norm catalogue: norms, dual norms and linear minimisation oracles (LMOS.md).
+"""The norm catalogue: norms, dual norms and linear minimisation oracles (docs/norms.md).
 
 Every entry is one :class:`Norm`: a base :class:`~gluon_ref.geometry.Geometry`
-times a shape-dependent factor ``c``, by the scaled-norm rule (LMOS.md section
+times a shape-dependent factor ``c``, by the scaled-norm rule (docs/norms.md section
 1): if ``||.|| = c ||.||_base`` then
 
     ||S||_* = ||S||_base,* / c        lmo(S) = lmo_base(S) / c.
 
 **Sign convention.**  ``lmo(g)`` is the *minimiser* of ``<g, x>`` over the
-unit ball (THEORY.md section 1, LMOS.md section 1), a descent direction, so a
+unit ball (docs/theory.md section 1, docs/norms.md section 1), a descent direction, so a
 step is ``x + t * lmo(m)``.  Code that returns the positive maximiser (Scion's
 ``Norm.lmo``, modula's ``dualize``) equals ``-lmo``.
 
 **Zero input.**  ``lmo(0) = 0``: every feasible point is optimal, and 0 is the
-minimum-norm choice; it is the one exception to ``||lmo(g)|| = 1`` (LMOS.md
+minimum-norm choice; it is the one exception to ``||lmo(g)|| = 1`` (docs/norms.md
 section 3).  Zero columns (ColNorm), zero rows (RowNorm) and zero entries
 (sign) likewise map to zero blocks; rank-deficient spectral inputs give
 ``-U_r V_r^T``, zero on the null spaces.
@@ -40,10 +40,11 @@ Example
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+import numbers
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
-from .backend import check_finite, check_float_array, check_ndim
+from .backend import cast_checked, check_finite, check_float_array, check_ndim
 from .geometry import (
     ColumnL2,
     DualOf,
@@ -84,12 +85,13 @@ class Norm:
     geometry:
         base geometry acting on the matrix view.
     factor:
-        ``c(shape)``; the LMO's scaling factor on the base direction is ``1/c``
-        (LMOS.md section 2c), see :meth:`lmo_scale`.
+        ``c(shape)`` for the stored orientation; :meth:`shape_factor` applies it
+        to an array's shape.  The LMO's factor on the base direction is ``1/c``
+        (docs/norms.md section 2c), see :meth:`lmo_factor`.
     ndims:
         accepted array dimensionalities.
     transpose:
-        apply the norm to ``x^T`` (embeddings stored as (V, d), LMOS.md
+        apply the norm to ``x^T`` (embeddings stored as (V, d), docs/norms.md
         section 1); only for 2-D entries.
     formula, source:
         the norm in words and where it comes from, for documentation and the
@@ -103,7 +105,6 @@ class Norm:
     formula: str
     source: str
     transpose: bool = False
-    family: str = field(default="", compare=False)
 
     # -- layout ---------------------------------------------------------------
     def _view(self, xp, x):
@@ -133,24 +134,39 @@ class Norm:
         amax = xp.max(xp.abs(a))
         return xp, a, amax
 
-    def scale(self, shape: Shape) -> float:
-        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base``."""
+    def shape_factor(self, shape: Shape) -> float:
+        """``c(shape)`` with ``||x|| = c * ||mat(x)||_base`` for an array of this shape.
+
+        Named for what it depends on: ``scale`` elsewhere means a magnitude
+        (:meth:`~gluon_ref.objectives.Objective.sample_point`) or the input
+        normalisation of a Newton–Schulz schedule.
+        """
         t = tuple(int(d) for d in shape)
         if self.transpose:
             t = (t[1], t[0])
         return float(self.factor(t))
 
-    def lmo_scale(self, shape: Shape) -> float:
-        """Factor on the base direction: ``lmo(g) = -lmo_scale * s_base(g)`` (LMOS.md 2c)."""
-        return 1.0 / self.scale(shape)
+    def matrix_geometry(self) -> Geometry:
+        """The geometry of ``||x|| / c`` on the matrix view ``mat(x)`` of an array ``x``.
+
+        ``geometry`` itself, or its transpose for a transposed entry (the norm is then
+        applied to ``mat(x)^T``); with ``(m, n) = mat(x).shape`` it gives the
+        comparison and quadratic constants of :mod:`gluon_ref.objectives`.
+        """
+        return self.geometry.transposed() if self.transpose else self.geometry
+
+    def lmo_factor(self, shape: Shape) -> float:
+        """Factor on the base direction: ``lmo(g) = -lmo_factor * s_base(g)`` (docs/norms.md 2c)."""
+        return 1.0 / self.shape_factor(shape)
 
     # -- the three maps ---------------------------------------------------------
-    def _scaled_value(self, x, name, reduce, power):
+    def _scaled_value(self, x, name, reduce, power, what):
         """``amax * reduce(mat(x)/amax) * c^power``: the pre-scaled reduction, 0 at x = 0."""
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros((), dtype=x.dtype)
-        return xp.astype(amax * reduce(xp, a / amax) * self.scale(x.shape) ** power, x.dtype)
+        return cast_checked(amax * reduce(xp, a / amax) * self.shape_factor(x.shape) ** power, x.dtype,
+                            f"the {what} of a {x.dtype} array of shape {tuple(x.shape)} ({self.name})")
 
     def _scaled_direction(self, x, name, radius, pick, power):
         """``-radius * c^power * pick(mat(x)/amax)`` reshaped back, 0 at x = 0."""
@@ -158,49 +174,58 @@ class Norm:
         xp, a, amax = self._prepare(x, name)
         if not bool(amax > 0):
             return xp.zeros_like(x)
-        out = (-radius * self.scale(x.shape) ** power) * pick(xp, a / amax)
+        out = (-radius * self.shape_factor(x.shape) ** power) * pick(xp, a / amax)
         return xp.astype(self._unview(xp, out, x.shape), x.dtype)
 
     def norm(self, x: Any):
         """``||x||`` as a 0-D array in ``x``'s namespace and dtype."""
-        return self._scaled_value(x, "x", self.geometry.primal, 1)
+        return self._scaled_value(x, "x", self.geometry.primal, 1, "norm")
 
     def dual_norm(self, g: Any):
-        """``||g||_* = sup_{||x|| <= 1} <g, x>`` as a 0-D array (LMOS.md section 1)."""
-        return self._scaled_value(g, "g", self.geometry.dual, -1)
+        """``||g||_* = sup_{||x|| <= 1} <g, x>`` as a 0-D array (docs/norms.md section 1)."""
+        return self._scaled_value(g, "g", self.geometry.dual, -1, "dual norm")
 
     def lmo(self, g: Any, radius: float = 1.0):
         """Minimiser of ``<g, x>`` over ``{||x|| <= radius}`` (paper sign: a descent direction).
 
         ``lmo(g) = -(radius / c) * s_base(mat(g))`` reshaped back, with
         ``<g, lmo(g)> = -radius * ||g||_*`` and ``||lmo(g)|| = radius`` for
-        ``g != 0`` (LMOS.md section 5 items 1 and 4).  ``lmo(0) = 0``.
+        ``g != 0`` (docs/norms.md section 5 items 1 and 4).  ``lmo(0) = 0``.
         """
         return self._scaled_direction(g, "g", radius, self.geometry.maximizer, -1)
 
     def sharp(self, g: Any):
-        """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (LMOS.md 5.2)."""
-        return -self.dual_norm(g) * self.lmo(g)
+        """Sharp operator ``g^# = argmax_x <g, x> - ||x||^2 / 2 = -||g||_* lmo(g)`` (docs/norms.md section 5 item 2)."""
+        xp = check_float_array(g, "g")
+        if g.dtype == getattr(xp, "float16", None):
+            # float16: form the product in float32 and refuse a result float16 cannot hold
+            wide = xp.astype(g, xp.float32)
+            return cast_checked(-self.dual_norm(wide) * self.lmo(wide), g.dtype,
+                                f"the largest entry of sharp(g) for a float16 g of shape "
+                                f"{tuple(g.shape)} ({self.name})")
+        return cast_checked(-self.dual_norm(g) * self.lmo(g), g.dtype,
+                            f"the largest entry of sharp(g) for g of shape {tuple(g.shape)} "
+                            f"({self.name})")
 
     def dual_lmo(self, x: Any, radius: float = 1.0):
         """Minimiser of ``<x, s>`` over the dual ball ``{||s||_* <= radius}``.
 
-        ``<x, dual_lmo(x)> = -radius * ||x||`` (dual of dual, LMOS.md section
+        ``<x, dual_lmo(x)> = -radius * ||x||`` (dual of dual, docs/norms.md section
         5 item 8).  ``dual_lmo(0) = 0``.
         """
         return self._scaled_direction(x, "x", radius, self.geometry.dual_maximizer, 1)
 
     # -- variants ---------------------------------------------------------------
     def with_orthogonalizer(self, orthogonalizer: Callable[[Any], Any] | str) -> "Norm":
-        """Same norm with a different polar-factor routine in its LMO (spectral family only).
+        """Same norm with a different polar-factor routine in its LMO (``geometry.orthogonalizable``).
 
         ``orthogonalizer`` is a callable ``G -> approx U_r V_r^T`` or a name known
         to :func:`gluon_ref.polar.get_orthogonalizer`.  Norm values stay exact.
         """
-        if not isinstance(self.geometry, Spectral):
+        if not self.geometry.orthogonalizable:
             raise ValueError(
-                f"norm {self.name!r} has no spectral LMO; orthogonalizers apply to "
-                f"{', '.join(n for n, e in NORM_CATALOGUE.items() if isinstance(e.geometry, Spectral))}"
+                f"norm {self.name!r} has no spectral LMO (a polar factor); orthogonalizers apply to "
+                f"{', '.join(n for n, e in NORM_CATALOGUE.items() if e.geometry.orthogonalizable)}"
             )
         if isinstance(orthogonalizer, str):
             from .polar import get_orthogonalizer
@@ -208,7 +233,7 @@ class Norm:
             orthogonalizer = get_orthogonalizer(orthogonalizer)
         if not callable(orthogonalizer):
             raise TypeError(f"orthogonalizer must be callable or a name, got {orthogonalizer!r}")
-        return replace(self, geometry=Spectral(orthogonalizer=orthogonalizer))
+        return replace(self, geometry=self.geometry.with_orthogonalizer(orthogonalizer))
 
     def transposed(self) -> "Norm":
         """Same norm applied to ``x^T`` (embeddings stored as (V, d)); 2-D only."""
@@ -218,6 +243,10 @@ class Norm:
 
 
 def _check_radius(radius) -> float:
+    # float("1.5") and float(True) succeed, so strings and booleans are refused by type first
+    if isinstance(radius, (bool, str, bytes)) or not isinstance(radius, numbers.Real) and not (
+            hasattr(radius, "shape") and tuple(radius.shape) == ()):
+        raise TypeError(f"radius must be a real number, got {type(radius).__name__} {radius!r}")
     try:
         r = float(radius)
     except (TypeError, ValueError) as exc:
@@ -255,64 +284,64 @@ def _conv_factor(shape):
 _ENTRIES = [
     Norm("frobenius", Euclidean(), lambda s: 1.0, _ANY,
          "||A||_F (entrywise l2); dual ||S||_F; lmo -S/||S||_F",
-         "LMOS.md 2a; layer-wise normalized GD", family="euclidean"),
+         "docs/norms.md 2a; layer-wise normalized GD"),
     Norm("rms", Euclidean(), lambda s: 1.0 / math.sqrt(_size(s)), (1,),
          "||a||_2/sqrt(d) (BiasRMS); dual sqrt(d)||s||_2; lmo -sqrt(d) s/||s||_2",
-         f"LMOS.md 2a; {_SCION} BiasRMS", family="euclidean"),
+         f"docs/norms.md 2a; {_SCION} BiasRMS"),
     Norm("linf", EntryMax(), lambda s: 1.0, _ANY,
          "max|a_i| (entrywise); dual sum|s_i|; lmo -sign(s)",
-         f"LMOS.md 2a; signGD, {_ANTHOLOGY}", family="sign"),
+         f"docs/norms.md 2a; signGD, {_ANTHOLOGY}"),
     Norm("l1", DualOf(EntryMax()), lambda s: 1.0, _ANY,
          "sum|a_i|; dual max|s_i|; lmo -sign(s_i*) e_i* (first argmax)",
-         "LMOS.md 2a", family="sign"),
+         "docs/norms.md 2a"),
     Norm("spectral", Spectral(), lambda s: 1.0, (2,),
          "sigma_max(A) (2->2); dual nuclear; lmo -U_r V_r^T",
-         "LMOS.md 2b; Muon (idealised)", family="spectral"),
+         "docs/norms.md 2b; Muon (idealised)"),
     Norm("rms_to_rms", Spectral(), lambda s: math.sqrt(_n(s) / _m(s)), (2,),
          "sqrt(n/m) sigma_max(A); dual sqrt(m/n) sum sigma; lmo -sqrt(m/n) U_r V_r^T",
-         f"LMOS.md 2b; {_SCION} Spectral; Gluon arXiv 2505.13416", family="spectral"),
+         f"docs/norms.md 2b; {_SCION} Spectral; Gluon arXiv 2505.13416"),
     Norm("muon_spectral", Spectral(), lambda s: 1.0 / max(1.0, math.sqrt(_m(s) / _n(s))), (2,),
          "sigma_max(A)/max(1, sqrt(m/n)); lmo -max(1, sqrt(m/n)) U_r V_r^T",
-         "LMOS.md 2b; KellerJordan/Muon, torch.optim.Muon 'original'", family="spectral"),
+         "docs/norms.md 2b; KellerJordan/Muon, torch.optim.Muon 'original'"),
     Norm("l2_to_rms", Spectral(), lambda s: 1.0 / math.sqrt(_m(s)), (2,),
          "sigma_max(A)/sqrt(m); lmo -sqrt(m) U_r V_r^T",
-         f"LMOS.md 2b; {_SCION} Spectral(normalized=False)", family="spectral"),
+         f"docs/norms.md 2b; {_SCION} Spectral(normalized=False)"),
     Norm("nuclear", DualOf(Spectral()), lambda s: 1.0, (2,),
          "sum sigma_i(A); dual sigma_max; lmo -u_1 v_1^T",
-         "LMOS.md 2b", family="spectral"),
+         "docs/norms.md 2b"),
     Norm("colnorm", ColumnL2(), lambda s: 1.0 / math.sqrt(_m(s)), (2,),
          "max_j ||A_:j||_2/sqrt(m) (1->RMS); dual sqrt(m) sum_j ||S_:j||_2; "
          "lmo column j -sqrt(m) S_:j/||S_:j||_2",
-         f"LMOS.md 2b; {_SCION} ColNorm", family="colnorm"),
+         f"docs/norms.md 2b; {_SCION} ColNorm"),
     Norm("colnorm_normalized", ColumnL2(), lambda s: _n(s) / math.sqrt(_m(s)), (2,),
          "n max_j ||A_:j||_2/sqrt(m); lmo column j -(sqrt(m)/n) S_:j/||S_:j||_2",
-         f"LMOS.md 2b; {_SCION} ColNorm(normalized=True)", family="colnorm"),
+         f"docs/norms.md 2b; {_SCION} ColNorm(normalized=True)"),
     Norm("l1_to_l2", ColumnL2(), lambda s: 1.0, (2,),
          "max_j ||A_:j||_2 (1->l2); dual sum_j ||S_:j||_2; lmo column j -S_:j/||S_:j||_2",
-         "LMOS.md 2b", family="colnorm"),
+         "docs/norms.md 2b"),
     Norm("rownorm", Transposed(ColumnL2()), lambda s: math.sqrt(_n(s)), (2,),
          "sqrt(n) max_i ||A_i:||_2 (RMS->inf); dual sum_i ||S_i:||_2/sqrt(n); "
          "lmo row i -S_i:/(sqrt(n) ||S_i:||_2)",
-         f"LMOS.md 2b; {_SCION} RowNorm", family="rownorm"),
+         f"docs/norms.md 2b; {_SCION} RowNorm"),
     Norm("l2_to_linf", Transposed(ColumnL2()), lambda s: 1.0, (2,),
          "max_i ||A_i:||_2 (l2->inf); dual sum_i ||S_i:||_2; lmo row i -S_i:/||S_i:||_2",
-         f"LMOS.md 2b; {_SCION} RowNorm(normalized=False)", family="rownorm"),
+         f"docs/norms.md 2b; {_SCION} RowNorm(normalized=False)"),
     Norm("max_entry", EntryMax(), lambda s: 1.0, (2,),
          "max_ij |A_ij| (1->inf); dual sum_ij |S_ij|; lmo -sign(S)",
-         f"LMOS.md 2b; {_SCION} Sign(normalized=False)", family="sign"),
+         f"docs/norms.md 2b; {_SCION} Sign(normalized=False)"),
     Norm("sign", EntryMax(), lambda s: float(_n(s)), (2,),
          "n max_ij |A_ij| (normalized Sign); dual sum_ij |S_ij|/n; lmo -sign(S)/n",
-         f"LMOS.md 2b; {_SCION} Sign(); Gluon arXiv 2505.13416 tied embedding", family="sign"),
+         f"docs/norms.md 2b; {_SCION} Sign(); Gluon arXiv 2505.13416 tied embedding"),
     Norm("linf_to_linf", RowL1(), lambda s: 1.0, (2,),
          "max_i sum_j |A_ij| (inf->inf); dual sum_i max_j |S_ij|; lmo row i -sign(S_ij*) e_j*",
-         "LMOS.md 2b (completeness)", family="sign"),
+         "docs/norms.md 2b (completeness)"),
     Norm("spectral_conv", Spectral(), _conv_factor, (3, 4),
          "k^2 sqrt(c_in/c_out) ||mat(A)||_2, mat = reshape(c_out, c_in k k); "
          "lmo -(sqrt(c_out/c_in)/k^2) polar(mat(S)) reshaped back",
-         f"LMOS.md 2b; {_SCION} SpectralConv", family="spectral"),
+         f"docs/norms.md 2b; {_SCION} SpectralConv"),
 ]
 
-#: name -> Norm, the catalogue of LMOS.md section 2.
+#: name -> Norm, the catalogue of docs/norms.md section 2.
 NORM_CATALOGUE: dict[str, Norm] = {e.name: e for e in _ENTRIES}
 
 _ALIASES = {
@@ -340,8 +369,8 @@ def available_norms() -> list[str]:
 def get_norm(name: str | Norm, *, orthogonalizer=None, transpose: bool = False) -> Norm:
     """Look a norm up by catalogue name or alias (case-insensitive).
 
-    ``orthogonalizer`` (spectral family only) replaces the exact polar factor
-    in the LMO; ``transpose=True`` applies a 2-D norm to ``x^T`` (LMOS.md
+    ``orthogonalizer`` (orthogonalizable geometries only) replaces the exact polar factor
+    in the LMO; ``transpose=True`` applies a 2-D norm to ``x^T`` (docs/norms.md
     section 1, embeddings).  A :class:`Norm` passes through unchanged apart
     from those options.  Unknown names raise ``ValueError`` listing the valid
     ones.
@@ -368,7 +397,7 @@ def get_norm(name: str | Norm, *, orthogonalizer=None, transpose: bool = False) 
 
 @dataclass(frozen=True)
 class ProductNorm:
-    """Layer-wise product norm ``||w|| = max_l ||w_l||_l / rho_l`` (LMOS.md 2b, 5.6).
+    """Layer-wise product norm ``||w|| = max_l ||w_l||_l / rho_l`` (docs/norms.md section 2b and section 5 item 6).
 
     Its dual is ``sum_l rho_l ||g_l||_{l,*}`` and its LMO is block-wise,
     ``lmo(g)_l = rho_l lmo_l(g_l)``.  ``layers`` maps a layer name to

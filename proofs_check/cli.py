@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "norms": "norms",
     "equivalence": "equivalence",
     "polar": "polar",
+    "certify": "certify",
     "smoothness": "smoothness",
 }
 
@@ -38,7 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args._run(args) or 0)
+    try:
+        return int(args._run(args) or 0)
+    except BrokenPipeError:
+        # the reader went away (`gluon-ref verify --list | head`): stop quietly, as Unix tools do.
+        # Point stdout at devnull so the interpreter's final flush cannot raise again.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

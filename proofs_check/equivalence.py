@@ -1,4 +1,4 @@
-"""The equivalence table: every preset against the generic Gluon step (THEORY.md sections 3, 9, 11).
+"""The equivalence table: every preset against the generic Gluon step (docs/theory.md sections 3, 9, 11).
 
 Each row runs two *independent* trajectories from the same start on the same
 random layered problem with the same sample stream:
@@ -186,7 +186,7 @@ def _sqrt_max(n, s):
 _LR = 0.02
 _MU = 0.95
 _WD = 0.1
-#: the LLM role -> norm assignment of Scion / unScion (THEORY.md 9)
+#: the LLM role -> norm assignment of Scion / unScion (docs/theory.md 9)
 _LLM_NORMS = {"hidden": "rms_to_rms", "embedding": "sign", "output": "sign", "bias": "rms"}
 
 
@@ -197,7 +197,8 @@ def _muon():
 def _muon_scg(norm, orthogonalizer=None):
     """Muon's claimed generic form: ``norm``, nesterov(mu), SCG with gamma = lr*wd, rho = 1/wd."""
     return lambda x: gluon_config(x, norms=norm, orthogonalizer=orthogonalizer,
-                                  momentum=nesterov(_MU), stepsizes=_LR * _WD, radii=1.0 / _WD)
+                                  momentum=nesterov(_MU), stepsizes=_LR * _WD,
+                                  constraint_radii=1.0 / _WD)
 
 
 def _normuon_paper():
@@ -206,7 +207,7 @@ def _normuon_paper():
 
 def _normuon_paper_scg(x):
     return gluon_config(x, norms="spectral", momentum=scion(0.05), stepsizes=_LR * _WD,
-                        radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD)
+                        constraint_radii=lambda n, s: 0.2 * math.sqrt(s[1]) / _WD)
 
 
 def _shampoo_no_accumulation():
@@ -220,21 +221,21 @@ def _spectral_descent(x):
 CASES: list[Case] = [
     Case("muon", "Muon(lr=.02, wd=.1, mu=.95, nesterov, NS5 clamp)",
          "muon_spectral[NS clamp]; nesterov(.95); SCG gamma=lr*wd, rho=1/wd", "matrices", "equal",
-         _muon, _muon_scg("muon_spectral", _ns_clamp()), source="THEORY.md 3, 11.7"),
+         _muon, _muon_scg("muon_spectral", _ns_clamp()), source="docs/theory.md 3, 11.7"),
     Case("muon_match_rms", "Muon(adjust='match_rms_adamw', nesterov=False, wd=0, exact)",
          "spectral[exact]; scion(alpha=.05); t=0.2*lr*sqrt(max(m,n))", "matrices", "equal",
          lambda: Muon(lr=_LR, weight_decay=0.0, momentum=_MU, nesterov=False,
                       adjust_lr_fn="match_rms_adamw", orthogonalizer=polar_exact),
          lambda x: gluon_config(x, norms="spectral", momentum=scion(1 - _MU),
                                 stepsizes=lambda n, s: 0.2 * _LR * _sqrt_max(n, s)),
-         source="THEORY.md 11.7 (Moonlight rule)"),
+         source="docs/theory.md 11.7 (Moonlight rule)"),
     Case("scion_llm", "Scion(SCG, llm, alpha=.1, exact)",
          "rms_to_rms|sign|rms by role; scion(.1); SCG gamma=lr, rho=scale", "llm", "equal",
          lambda: Scion(constrained=True, assignment="llm", orthogonalizer=polar_exact),
          lambda x: gluon_config(
              x, norms=_LLM_NORMS, momentum=scion(0.1), stepsizes=3.6e-4,
-             radii={"hidden": 50.0, "embedding": 3000.0, "output": 3000.0, "bias": 50.0}),
-         source="THEORY.md 3, 9"),
+             constraint_radii={"hidden": 50.0, "embedding": 3000.0, "output": 3000.0, "bias": 50.0}),
+         source="docs/theory.md 3, 9"),
     Case("unscion_llm", "Scion(uSCG, llm, alpha=.1, exact)",
          "rms_to_rms|sign|rms by role; scion(.1); t=lr*scale", "llm", "equal",
          lambda: Scion(constrained=False, assignment="llm", orthogonalizer=polar_exact),
@@ -242,83 +243,84 @@ CASES: list[Case] = [
              x, norms=_LLM_NORMS, momentum=scion(0.1),
              stepsizes={"hidden": 3.6e-4 * 50, "embedding": 3.6e-4 * 3000,
                         "output": 3.6e-4 * 3000, "bias": 3.6e-4 * 50}),
-         source="THEORY.md 9"),
+         source="docs/theory.md 9"),
     Case("scion_cnn", "Scion(SCG, cnn, lr=.01, exact)",
          "spectral_conv|rms|sign by role; scion(.1); SCG gamma=lr, rho=8|8|128", "cnn", "equal",
          lambda: Scion(lr=0.01, constrained=True, assignment="cnn", orthogonalizer=polar_exact),
          lambda x: gluon_config(
              x, norms={"conv": "spectral_conv", "bias": "rms", "output": "sign"},
-             momentum=scion(0.1), stepsizes=0.01, radii={"conv": 8.0, "bias": 8.0, "output": 128.0}),
-         source="THEORY.md 9; LMOS.md 2c"),
+             momentum=scion(0.1), stepsizes=0.01,
+             constraint_radii={"conv": 8.0, "bias": 8.0, "output": 128.0}),
+         source="docs/theory.md 9; docs/norms.md 2c"),
     Case("unscion_cnn", "Scion(uSCG, cnn, lr=.01, exact)",
          "spectral_conv|rms|sign by role; scion(.1); t=lr*(.5|.5|50)", "cnn", "equal",
          lambda: Scion(lr=0.01, constrained=False, assignment="cnn", orthogonalizer=polar_exact),
          lambda x: gluon_config(
              x, norms={"conv": "spectral_conv", "bias": "rms", "output": "sign"},
              momentum=scion(0.1), stepsizes={"conv": 0.005, "bias": 0.005, "output": 0.5}),
-         source="THEORY.md 9"),
+         source="docs/theory.md 9"),
     Case("normalized_gd", "NormalizedGD(lr=.05, momentum=.9)",
          "frobenius; scion(alpha=.1); t=lr", "mixed", "equal",
          lambda: NormalizedGD(lr=0.05, momentum=0.9),
          lambda x: gluon_config(x, norms="frobenius", momentum=scion(0.1), stepsizes=0.05),
-         source="THEORY.md 9"),
+         source="docs/theory.md 9"),
     Case("sign_sgd", "SignSGD(lr=.01, momentum=.9)",
          "linf; scion(alpha=.1); t=lr", "mixed", "equal",
          lambda: SignSGD(lr=0.01, momentum=0.9),
          lambda x: gluon_config(x, norms="linf", momentum=scion(0.1), stepsizes=0.01),
-         source="THEORY.md 9"),
+         source="docs/theory.md 9"),
     Case("lars", "LARS(lr=1, mu=0, wd=0, eta_tr=.02)",
          "frobenius; none; t=lr*eta_tr*||X||_F", "mixed", "equal",
          lambda: LARS(lr=1.0, momentum=0.0, weight_decay=0.0, trust_coefficient=0.02),
          lambda x: gluon_config(x, norms="frobenius", stepsizes=TrustRatio(1.0, trust=0.02)),
-         source="THEORY.md 11.1"),
+         source="docs/theory.md 11.1"),
     Case("lamb", "LAMB(lr=.02, betas=0, eps=0, wd=0)",
          "linf; none; t: ||step||_F = lr*||X||_F", "mixed", "equal",
          lambda: LAMB(lr=0.02, betas=(0.0, 0.0), eps=0.0, weight_decay=0.0),
          lambda x: gluon_config(x, norms="linf", stepsizes=TrustRatio(0.02)),
-         source="THEORY.md 11.2"),
+         source="docs/theory.md 11.2"),
     Case("adam_sign", "Adam(lr=.01, betas=0, eps=0)", "linf; none; t=lr", "mixed", "equal",
          lambda: Adam(lr=0.01, betas=(0.0, 0.0), eps=0.0),
          lambda x: gluon_config(x, norms="linf", stepsizes=0.01),
-         source="THEORY.md 11.4"),
+         source="docs/theory.md 11.4"),
     Case("shampoo_rect", "Shampoo(lr=.05, decay=0, eps=0) via eigh, m != n",
          "spectral[exact]; none; t=lr", "rect", "equal",
-         _shampoo_no_accumulation, _spectral_descent, source="THEORY.md 11.4", bound="kappa2"),
+         _shampoo_no_accumulation, _spectral_descent, source="docs/theory.md 11.4", bound="kappa2"),
     Case("shampoo_square", "Shampoo(lr=.05, decay=0, eps=0) via eigh, incl. square",
          "spectral[exact]; none; t=lr", "matrices", "equal",
-         _shampoo_no_accumulation, _spectral_descent, source="THEORY.md 11.4", bound="kappa2"),
+         _shampoo_no_accumulation, _spectral_descent, source="docs/theory.md 11.4", bound="kappa2"),
     Case("normuon_paper", "NorMuonPaper(lr=.02, wd=.1, exact), m<=n",
          "spectral[exact]; scion(alpha=.05); SCG gamma=lr*wd, rho=0.2*sqrt(n)/wd", "wide", "equal",
-         _normuon_paper, _normuon_paper_scg, source="THEORY.md 11.3 (paper form uncertain)"),
+         _normuon_paper, _normuon_paper_scg, source="docs/theory.md 11.3 (paper form uncertain)"),
     Case("normuon_code", "NorMuonCode(lr=.02, wd=.1, exact), m<=n",
          "muon_spectral[exact]; nesterov(.95); SCG gamma=lr*wd, rho=1/wd", "wide", "equal",
          lambda: NorMuonCode(lr=_LR, weight_decay=_WD, orthogonalizer=polar_exact),
-         _muon_scg("muon_spectral"), source="THEORY.md 11.3"),
+         _muon_scg("muon_spectral"), source="docs/theory.md 11.3"),
     Case("gluon_mvr", "GluonMVR(rms_to_rms|sign|rms, a=.2) [uncertain template; shares the "
                       "library LMO, so checks momentum and stepsizes only]",
          "same norms; mvr(a=.2); t=lr", "llm", "equal",
          lambda: GluonMVR(norms=_LLM_NORMS, lr=0.02, a=0.2),
          lambda x: gluon_config(x, norms=_LLM_NORMS, momentum=mvr(0.2), stepsizes=0.02),
-         needs_prev=True, source="THEORY.md 10 (template, uncertain)"),
+         needs_prev=True, source="docs/theory.md 10 (template, uncertain)"),
     # negative controls: the comparison must be able to fail
     Case("ctrl_muon_vs_rms", "Muon(original, NS5 clamp)",
          "rms_to_rms[NS clamp] instead of muon_spectral", "matrices", "differ",
          _muon, _muon_scg("rms_to_rms", _ns_clamp()),
-         source="THEORY.md 9 note (sqrt(m/n) vs max(1, sqrt(m/n)))"),
+         source="docs/theory.md 9 note (sqrt(m/n) vs max(1, sqrt(m/n)))"),
     Case("ctrl_muon_ns_vs_exact", "Muon(original, NS5 clamp)",
          "muon_spectral[exact SVD]", "matrices", "differ",
          _muon, _muon_scg("muon_spectral"),
-         source="POLAR.md (NS5 is not the polar factor)"),
+         source="docs/polar.md (NS5 is not the polar factor)"),
     Case("ctrl_adam_accum", "Adam(lr=.01, betas=(.9,.999), eps=1e-8)", "linf; none; t=lr",
          "mixed", "differ",
          lambda: Adam(lr=0.01),
-         lambda x: gluon_config(x, norms="linf", stepsizes=0.01), source="THEORY.md 11.4"),
+         lambda x: gluon_config(x, norms="linf", stepsizes=0.01), source="docs/theory.md 11.4"),
     Case("ctrl_shampoo_accum", "Shampoo(lr=.05, decay=1, eps=0)", "spectral[exact]; t=lr",
          "matrices", "differ",
-         lambda: Shampoo(lr=0.05, decay=1.0, eps=0.0), _spectral_descent, source="THEORY.md 11.4"),
+         lambda: Shampoo(lr=0.05, decay=1.0, eps=0.0), _spectral_descent, source="docs/theory.md 11.4"),
     Case("ctrl_normuon_tall", "NorMuonPaper(exact), tall layers",
          "spectral[exact]; SCG rho=0.2*sqrt(n)/wd", "matrices", "differ",
-         _normuon_paper, _normuon_paper_scg, source="THEORY.md 11.3"),
+         _normuon_paper, _normuon_paper_scg, source="docs/theory.md 11.3"),
 ]
 
 

@@ -1,7 +1,7 @@
-"""Measured LMO properties of a catalogue norm (LMOS.md section 6).
+"""Measured LMO properties of a catalogue norm (docs/norms.md section 6).
 
 These functions measure, on one gradient ``g``, how far each identity of
-LMOS.md section 6 is from holding.  They are shared by the test suite, the
+docs/norms.md section 6 is from holding.  They are shared by the test suite, the
 ``gluon-ref norms`` table and the LMO claims of the verification report.
 All measurements are relative errors or slacks as Python floats, computed in
 float64 on the host (the LMO itself runs in the input's namespace and dtype).
@@ -33,7 +33,7 @@ def feasible_points(norm: Norm, shape: tuple[int, ...], count: int,
                     rng: np.random.Generator, center=None) -> list[np.ndarray]:
     """``count`` float64 points on the unit sphere of ``norm``, of mixed kinds.
 
-    The mix covers the vertices the LMOS.md section 6 item 3 asks for: the
+    The mix covers the vertices the docs/norms.md section 6 item 3 asks for: the
     LMO images of random gradients (extreme points of the ball), random
     sign arrays, random semi-orthogonal matrices (2-D views), single-entry
     and single-column vertices, and rescaled Gaussians.  With ``center`` (a
@@ -82,13 +82,13 @@ def feasible_points(norm: Norm, shape: tuple[int, ...], count: int,
 class LmoMeasurement:
     """Relative defects of the LMO identities on one gradient (0 means exact).
 
-    value_error      |<g, lmo(g)> + ||g||_*| / ||g||_*          (LMOS.md 5.1)
-    sphere_error     | ||lmo(g)|| - 1 |                          (LMOS.md 6.2)
-    homogeneity      ||lmo(c g) - lmo(g)||_max / ||lmo(g)||_max, c = 1e3  (LMOS.md 6.5)
-    oddness          ||lmo(-g) + lmo(g)||_max / ||lmo(g)||_max           (LMOS.md 6.5)
+    value_error      |<g, lmo(g)> + ||g||_*| / ||g||_*          (docs/norms.md section 5 item 1)
+    sphere_error     | ||lmo(g)|| - 1 |                          (docs/norms.md section 6 item 2)
+    homogeneity      ||lmo(c g) - lmo(g)||_max / ||lmo(g)||_max, c = 1e3  (docs/norms.md section 6 item 5)
+    oddness          ||lmo(-g) + lmo(g)||_max / ||lmo(g)||_max           (docs/norms.md section 6 item 5)
     optimality_slack min_y (<g, y> - <g, lmo(g)>) / ||g||_* over feasible y
-                     (>= 0 when no sampled point beats the LMO)  (LMOS.md 6.3)
-    dual_of_dual     |<x, dual_lmo(x)> + ||x||| / ||x||           (LMOS.md 5.8)
+                     (>= 0 when no sampled point beats the LMO)  (docs/norms.md section 6 item 3)
+    dual_of_dual     |<x, dual_lmo(x)> + ||x||| / ||x||           (docs/norms.md section 5 item 8)
     """
 
     value_error: float

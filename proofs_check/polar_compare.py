@@ -1,4 +1,4 @@
-"""Comparison harness: Newton–Schulz-type methods against the exact SVD (POLAR.md sections 2, 10).
+"""Comparison harness: Newton–Schulz-type methods against the exact SVD (docs/polar.md sections 2, 10).
 
 For each matrix family x method x steps x dtype it measures (in float64,
 against ``U_r V_r^T`` of the input *as cast to that dtype*, so input rounding
@@ -8,7 +8,7 @@ is not counted as method error):
   the range, the extreme output singular values on the range, the leakage
   onto the null spaces and the number of sign-flipped directions;
 * beside each, the scalar model's prediction from the input's singular values
-  and the scale ``s`` the run actually used (POLAR.md section 2);
+  and the scale ``s`` the run actually used (docs/polar.md section 2);
 * the effective input interval ``[sigma_min/s, sigma_max/s]`` (section 2);
 * the best-of-``repeats`` wall time (after one warm-up call) of the method and
   of the exact SVD polar factor on the same input and dtype (``polar_exact``;
@@ -16,7 +16,7 @@ is not counted as method error):
 
 ``status`` is ``"diverged"`` (non-finite iterates), ``"sign flip"`` (some
 ``u_i^T Q v_i < 0``: the run converges to the polar factor of a different
-matrix, POLAR.md section 5.1; in float16/bfloat16 this also happens when
+matrix, docs/polar.md section 5.1; in float16/bfloat16 this also happens when
 rounding noise in directions with tiny ``sigma_i/s`` is amplified by the
 slope at zero and lands with the wrong sign), ``"converged"``
 (``||Q - UV^T||_2 <= sqrt(eps)`` of the dtype; bfloat16: ``2^-4``) or
@@ -62,7 +62,7 @@ __all__ = [
     "dtype_eps",
 ]
 
-#: dtypes of the comparison; "bfloat16" is emulated (float32 storage, POLAR.md section 10)
+#: dtypes of the comparison; "bfloat16" is emulated (float32 storage, docs/polar.md section 10)
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 DEFAULT_METHODS = ("cubic", "pade", "muon", "you5", "you6", "polar_express")
 
@@ -311,7 +311,7 @@ def run_sweep(cfg: CompareConfig) -> list[SweepPoint]:
 
 
 def machine_description() -> dict:
-    """Platform facts recorded with every result (POLAR.md section 10: name dtype and machine)."""
+    """Platform facts recorded with every result (docs/polar.md section 10: name dtype and machine)."""
     import os
 
     return {

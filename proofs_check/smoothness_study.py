@@ -1,4 +1,4 @@
-"""The layer-wise smoothness study behind ``gluon-ref smoothness`` (THEORY.md section 8, issue 11).
+"""The layer-wise smoothness study behind ``gluon-ref smoothness`` (docs/theory.md section 8, issue 11).
 
 Three parts, each a function returning plain JSON-ready data:
 

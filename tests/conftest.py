@@ -69,9 +69,66 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _np_dtype(dtype) -> np.dtype:
+    """NumPy dtype of a NumPy / array-api-strict / CuPy dtype or dtype name."""
+    return np.dtype(str(dtype).split(".")[-1])
+
+
 def rtol_for(dtype, n: int = 1, factor: float = 8.0) -> float:
     """Relative tolerance ``factor * n * eps(dtype)``: rounding of an n-term reduction."""
-    return factor * max(n, 1) * float(np.finfo(np.dtype(str(dtype).split(".")[-1])).eps)
+    return factor * max(n, 1) * float(np.finfo(_np_dtype(dtype)).eps)
+
+
+def assert_close(actual, desired, *, xp=None, dtype=None, n: int = 1, factor: float = 8.0,
+                 rtol: float | None = None, atol: float = 0.0, err_msg: str = "") -> None:
+    """Assert ``actual`` equals ``desired`` up to rounding; the one array comparison of the tests.
+
+    In the spirit of SciPy's ``xp_assert_close``, three things are checked first:
+
+    * namespace: ``actual`` belongs to ``xp`` (default: the namespace of
+      ``desired``; NumPy for Python scalars), so a function that silently
+      returns NumPy for an array-api-strict input fails;
+    * dtype: ``actual.dtype`` is ``dtype`` (default: ``desired``'s dtype);
+    * shape: ``actual.shape == desired.shape`` (no broadcasting).
+
+    Then, norm-wise in float64,
+
+        max|actual - desired| <= atol + rtol * max|desired|,
+        rtol = factor * n * eps(dtype)           (default; :func:`rtol_for`)
+
+    with ``n`` the length of the longest reduction (inner dimension) and
+    ``factor`` the operation count and conditioning of the computation, both
+    stated by the caller.  Norm-wise rather than entrywise because the error
+    bounds of matrix algorithms bound the error relative to the size of the
+    whole result (Higham, *Accuracy and Stability of Numerical Algorithms*,
+    2nd ed., sections 3.5 and 6.1): an entry near zero carries an error of the
+    result's scale.  ``rtol=`` gives a tolerance derived elsewhere (say so
+    beside the call); ``atol`` is for quantities known only to an absolute
+    accuracy.  NaN anywhere fails.
+    """
+    from array_api_compat import array_namespace
+
+    from gluon_ref.backend import to_numpy
+
+    def space(a):
+        return array_namespace(np.asarray(a) if isinstance(a, (int, float, np.generic)) else a)
+
+    want_space = array_namespace(xp.asarray(0.0)) if xp is not None else space(desired)
+    assert space(actual) is want_space, (
+        f"namespace: got {space(actual).__name__}, expected {want_space.__name__} {err_msg}")
+    a, d = to_numpy(actual), np.asarray(to_numpy(desired))
+    want_dtype = _np_dtype(dtype) if dtype is not None else d.dtype
+    assert a.dtype == want_dtype, f"dtype: got {a.dtype}, expected {want_dtype} {err_msg}"
+    assert a.shape == d.shape, f"shape: got {a.shape}, expected {d.shape} {err_msg}"
+    if rtol is None:
+        rtol = rtol_for(want_dtype, n, factor)
+    a64, d64 = a.astype(np.float64), d.astype(np.float64)
+    err = float(np.max(np.abs(a64 - d64), initial=0.0))
+    scale = float(np.max(np.abs(d64), initial=0.0))
+    bound = atol + rtol * scale
+    assert err <= bound, (
+        f"max|actual - desired| = {err:.3e} > {bound:.3e} = atol {atol:.1e} + rtol {rtol:.1e} "
+        f"* max|desired| {scale:.3e} {err_msg}")
 
 
 def known_polar_matrix(m: int, n: int, sigma, seed: int = 0):

@@ -29,7 +29,7 @@ def test_optimal_stepsize_maximises_the_bracket(g, data):
 
 @given(g=st.lists(pos, min_size=1, max_size=5), data=st.data())
 def test_cauchy_schwarz_step(g, data):
-    """S^2 <= D (A + S) (THEORY.md 6, proof step 2)."""
+    """S^2 <= D (A + S) (docs/theory.md 6, proof step 2)."""
     p = len(g)
     L0 = data.draw(st.lists(st.floats(0, 1e3), min_size=p, max_size=p))
     L1 = data.draw(st.lists(pos, min_size=p, max_size=p))

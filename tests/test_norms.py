@@ -1,4 +1,4 @@
-"""Property tests of the norm catalogue (LMOS.md section 6) on every backend.
+"""Property tests of the norm catalogue (docs/norms.md section 6) on every backend.
 
 Each property is asserted with a tolerance derived from the dtype's machine
 epsilon and the size of the reduction involved; the inputs range over shapes
@@ -21,9 +21,11 @@ from gluon_ref.backend import to_numpy
 from gluon_ref.norms import NORM_CATALOGUE, available_norms, get_norm
 from proofs_check.lmo_checks import feasible_points
 
+from conftest import assert_close
+
 NAMES = available_norms()
-SPECTRAL_FAMILY = {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "nuclear", "frobenius"}
-SIGN_FAMILY = {"linf", "l1", "max_entry", "sign"}
+# the 2-D norms that are functions of the singular values (||U D V^T|| = ||D||)
+UNITARILY_INVARIANT = {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "nuclear", "frobenius"}
 # LMOs whose minimiser is not unique on some inputs (ties) or is ill-conditioned
 # near ties (top singular pair): compare optimal values, not arrays.
 NON_UNIQUE = {"l1", "linf_to_linf", "nuclear"}
@@ -91,13 +93,13 @@ def _tol(norm, g):
     """Relative tolerance: eps times the reduction size (times max(m, n) for SVD-based maps)."""
     size = g.size
     dims = max(g.shape[0], size // g.shape[0])
-    svd = norm.family == "spectral"
+    svd = norm.geometry.uses_svd
     return 16 * _eps(g.dtype) * (dims * max(dims, 4) if svd else max(size, 4))
 
 
 @given(case=cases())
 def test_value_identity_and_sphere(xp, case):
-    """<g, lmo(g)> = -||g||_* and ||lmo(g)|| = 1 for g != 0 (LMOS.md 5.1, 6.2)."""
+    """<g, lmo(g)> = -||g||_* and ||lmo(g)|| = 1 for g != 0 (docs/norms.md section 5 item 1, section 6 item 2)."""
     norm, g, _ = case
     gx = xp.asarray(g)
     lmo = norm.lmo(gx)
@@ -125,32 +127,32 @@ def test_outputs_stay_in_input_namespace(xp, case):
 
 @given(case=cases(), log_c=st.floats(-3, 3))
 def test_homogeneity_and_oddness(xp, case, log_c):
-    """lmo(c g) = lmo(g) for c > 0 and lmo(-g) = -lmo(g) (LMOS.md 6.5).
+    """lmo(c g) = lmo(g) for c > 0 and lmo(-g) = -lmo(g) (docs/norms.md section 6 item 5).
 
     Where the minimiser is unique and well conditioned (Gaussian inputs, no
     tie-prone norm) the arrays are compared; otherwise the optimal values,
-    since rounding may pick another of several tied minimisers (LMOS.md 3).
+    since rounding may pick another of several tied minimisers (docs/norms.md 3).
     """
     norm, g, kind = case
     c = 10.0**log_c
     gx = xp.asarray(g)
-    base = to_numpy(norm.lmo(gx)).astype(np.float64)
-    scaled = to_numpy(norm.lmo(xp.asarray((g * c).astype(g.dtype)))).astype(np.float64)
-    neg = to_numpy(norm.lmo(-gx)).astype(np.float64)
+    base_x, neg_x = norm.lmo(gx), norm.lmo(-gx)
+    scaled_x = norm.lmo(xp.asarray((g * c).astype(g.dtype)))
+    base, scaled, neg = (to_numpy(a).astype(np.float64) for a in (base_x, scaled_x, neg_x))
     tol = _tol(norm, g)
     g64 = g.astype(np.float64)
     dual = float(norm.dual_norm(gx))
-    if kind == "gaussian" and norm.name not in NON_UNIQUE and norm.family != "spectral":
+    if kind == "gaussian" and norm.name not in NON_UNIQUE and not norm.geometry.uses_svd:
         # elementwise and column/row maps: entrywise relative error
-        assert np.max(np.abs(scaled - base)) <= tol * max(np.max(np.abs(base)), 1e-300)
-        assert np.max(np.abs(neg + base)) <= tol * max(np.max(np.abs(base)), 1e-300)
+        assert_close(scaled_x, base_x, rtol=tol)
+        assert_close(-neg_x, base_x, rtol=tol)
     assert abs(np.sum(g64 * scaled) - np.sum(g64 * base)) <= tol * dual
     assert abs(np.sum(g64 * neg) + np.sum(g64 * base)) <= tol * dual
 
 
 @given(case=cases(), seed=st.integers(0, 2**32 - 1), log_b=st.integers(-30, 30))
 def test_hoelder(xp, case, seed, log_b):
-    """|<a, b>| <= ||a|| ||b||_* for independent a, b (THEORY.md section 1)."""
+    """|<a, b>| <= ||a|| ||b||_* for independent a, b (docs/theory.md section 1)."""
     norm, g, _ = case
     rng = np.random.default_rng(seed)
     a = rng.standard_normal(g.shape).astype(g.dtype)
@@ -163,7 +165,7 @@ def test_hoelder(xp, case, seed, log_b):
 
 @given(case=cases(dtypes=("float64",)), seed=st.integers(0, 2**32 - 1))
 def test_lmo_beats_200_feasible_points(xp, case, seed):
-    """<g, y> >= <g, lmo(g)> for 200 feasible y of mixed kinds (LMOS.md 6.3)."""
+    """<g, y> >= <g, lmo(g)> for 200 feasible y of mixed kinds (docs/norms.md section 6 item 3)."""
     norm, g, _ = case
     gx = xp.asarray(g)
     lmo = to_numpy(norm.lmo(gx))
@@ -198,7 +200,7 @@ def test_wrong_oracle_is_detected(name, impostor, sampled_detects):
 
 @given(case=cases(dtypes=("float64",)))
 def test_dual_of_dual(xp, case):
-    """<x, dual_lmo(x)> = -||x|| and ||dual_lmo(x)||_* = 1 (LMOS.md 5.8)."""
+    """<x, dual_lmo(x)> = -||x|| and ||dual_lmo(x)||_* = 1 (docs/norms.md section 5 item 8)."""
     norm, x, _ = case
     xx = xp.asarray(x)
     y = norm.dual_lmo(xx)
@@ -213,10 +215,10 @@ def _orth(rng, k):
     return q * np.sign(np.diag(r))
 
 
-@pytest.mark.parametrize("name", sorted(SPECTRAL_FAMILY))
+@pytest.mark.parametrize("name", sorted(UNITARILY_INVARIANT))
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
 def test_orthogonal_equivariance(xp, name, seed, m, n):
-    """lmo(U g V^T) = U lmo(g) V^T for orthogonal U, V (LMOS.md 6, spectral family)."""
+    """lmo(U g V^T) = U lmo(g) V^T for orthogonal U, V (docs/norms.md 6, unitarily invariant norms)."""
     norm = get_norm(name)
     rng = np.random.default_rng(seed)
     g = rng.standard_normal((m, n))
@@ -224,10 +226,10 @@ def test_orthogonal_equivariance(xp, name, seed, m, n):
     if name == "nuclear" and len(sv) > 1:
         assume(sv[0] - sv[1] > 1e-3 * sv[0])  # top pair well separated
     u, v = _orth(rng, m), _orth(rng, n)
-    lhs = to_numpy(norm.lmo(xp.asarray(u @ g @ v.T)))
+    lhs = norm.lmo(xp.asarray(u @ g @ v.T))
     rhs = u @ to_numpy(norm.lmo(xp.asarray(g))) @ v.T
     gap = 1.0 if name != "nuclear" or len(sv) == 1 else (sv[0] - sv[1]) / sv[0]
-    assert np.max(np.abs(lhs - rhs)) <= 64 * max(m, n) ** 2 * 2.2e-16 / gap
+    assert_close(lhs, rhs, xp=xp, rtol=0, atol=64 * max(m, n) ** 2 * 2.2e-16 / gap)
 
 
 def _signed_perm(rng, k):
@@ -238,36 +240,39 @@ def _signed_perm(rng, k):
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
 def test_structured_equivariance(xp, name, seed, m, n):
     """Sign family: signed permutations on both sides; ColNorm: orthogonal left,
-    signed permutation right; RowNorm: the mirror image (LMOS.md 6)."""
+    signed permutation right; RowNorm: the mirror image (docs/norms.md 6)."""
     norm = get_norm(name)
     rng = np.random.default_rng(seed)
     g = rng.standard_normal((m, n))
     left = _orth(rng, m) if name == "colnorm" else _signed_perm(rng, m)
     right = _orth(rng, n) if name == "rownorm" else _signed_perm(rng, n)
-    lhs = to_numpy(norm.lmo(xp.asarray(left @ g @ right.T)))
+    lhs_x = norm.lmo(xp.asarray(left @ g @ right.T))
+    lhs = to_numpy(lhs_x)
     rhs = left @ to_numpy(norm.lmo(xp.asarray(g))) @ right.T
     if name == "l1":  # compare values: the argmax vertex may move among ties
         gg = left @ g @ right.T
         assert abs(np.sum(gg * lhs) - np.sum(gg * rhs)) <= 64 * 2.2e-16 * np.abs(g).max()
     else:
-        assert np.max(np.abs(lhs - rhs)) <= 64 * max(m, n) * 2.2e-16 * max(np.abs(rhs).max(), 1)
+        # 64 max(m, n) eps * max(max|rhs|, 1): relative above scale 1, absolute below
+        assert_close(lhs_x, rhs, xp=xp, rtol=64 * max(m, n) * 2.2e-16,
+                     atol=64 * max(m, n) * 2.2e-16 * max(1 - np.abs(rhs).max(), 0))
 
 
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), n=st.integers(1, 7),
        rank=st.integers(0, 7))
 def test_spectral_structure_and_rank_deficiency(xp, seed, m, n, rank):
-    """Nonzero singular values of the spectral LMO equal the scale factor; the LMO
-    vanishes on the null spaces; g^T lmo(g) is symmetric negative semidefinite (LMOS.md 6)."""
+    """Nonzero singular values of the spectral LMO equal the LMO factor; the LMO
+    vanishes on the null spaces; g^T lmo(g) is symmetric negative semidefinite (docs/norms.md 6)."""
     rng = np.random.default_rng(seed)
     r = min(rank, m, n)
     g = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
     norm = get_norm("rms_to_rms")
     q = to_numpy(norm.lmo(xp.asarray(g)))
-    scale = norm.lmo_scale((m, n))
+    scale = norm.lmo_factor((m, n))
     s = np.linalg.svd(q, compute_uv=False)
     tol = 64 * max(m, n) * 2.2e-16
     assert np.sum(s > tol * scale) == r
-    assert np.allclose(s[:r], scale, rtol=tol, atol=0)
+    assert_close(s[:r], np.full(r, scale), rtol=tol)
     if r < n:
         # The reference null space is itself only accurate to about eps * sigma_1 / sigma_r
         # (Wedin: perturbation over the gap sigma_r), so the allowance carries that factor.
@@ -275,14 +280,14 @@ def test_spectral_structure_and_rank_deficiency(xp, seed, m, n, rank):
         kappa = sg[0] / sg[r - 1] if r > 0 else 1.0
         assert np.max(np.abs(q @ vt[r:].T), initial=0) <= tol * scale * kappa
     sym = g.T @ q
-    assert np.allclose(sym, sym.T, atol=tol * scale * max(np.abs(g).max(), 1) * n)
+    assert_close(sym, sym.T, rtol=0, atol=tol * scale * max(np.abs(g).max(), 1) * n)
     assert np.linalg.eigvalsh((sym + sym.T) / 2).max(initial=0) <= tol * scale * np.abs(g).sum()
 
 
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6))
 def test_entry_column_row_structure(xp, seed, m, n):
     """Sign entries in {-1, 0, 1}/n; ColNorm columns of l2 norm sqrt(m); RowNorm rows
-    of l2 norm 1/sqrt(n); zero columns / rows stay zero (LMOS.md 3 and 6)."""
+    of l2 norm 1/sqrt(n); zero columns / rows stay zero (docs/norms.md 3 and 6)."""
     rng = np.random.default_rng(seed)
     g = rng.standard_normal((m, n))
     g[:, rng.random(n) < 0.3] = 0.0
@@ -294,17 +299,19 @@ def test_entry_column_row_structure(xp, seed, m, n):
     col = to_numpy(get_norm("colnorm").lmo(xp.asarray(g)))
     cn = np.linalg.norm(col, axis=0)
     nonzero_cols = np.any(g != 0, axis=0)
-    assert np.allclose(cn[nonzero_cols], math.sqrt(m), rtol=8 * m * 2.2e-16)
+    assert_close(cn[nonzero_cols], np.full(int(nonzero_cols.sum()), math.sqrt(m)),
+                 rtol=8 * m * 2.2e-16)
     assert np.all(cn[~nonzero_cols] == 0)
     row = to_numpy(get_norm("rownorm").lmo(xp.asarray(g)))
     rn = np.linalg.norm(row, axis=1)
     nonzero_rows = np.any(g != 0, axis=1)
-    assert np.allclose(rn[nonzero_rows], 1 / math.sqrt(n), rtol=8 * n * 2.2e-16)
+    assert_close(rn[nonzero_rows], np.full(int(nonzero_rows.sum()), 1 / math.sqrt(n)),
+                 rtol=8 * n * 2.2e-16)
     assert np.all(rn[~nonzero_rows] == 0)
 
 
 def test_scaling_factors_match_lmos_table():
-    """The LMO scale factors of LMOS.md section 2c, written out by hand."""
+    """The LMO scale factors of docs/norms.md section 2c, written out by hand."""
     m, n = 12, 3
     expected = {
         "rms_to_rms": math.sqrt(m / n), "muon_spectral": max(1, math.sqrt(m / n)),
@@ -313,12 +320,12 @@ def test_scaling_factors_match_lmos_table():
         "frobenius": 1.0, "linf": 1.0, "l1": 1.0, "nuclear": 1.0,
     }
     for name, want in expected.items():
-        assert get_norm(name).lmo_scale((m, n)) == pytest.approx(want, rel=1e-15), name
-    assert get_norm("muon_spectral").lmo_scale((n, m)) == 1.0
-    assert get_norm("rms").lmo_scale((16,)) == pytest.approx(4.0)
+        assert get_norm(name).lmo_factor((m, n)) == pytest.approx(want, rel=1e-15), name
+    assert get_norm("muon_spectral").lmo_factor((n, m)) == 1.0
+    assert get_norm("rms").lmo_factor((16,)) == pytest.approx(4.0)
     # SpectralConv: sqrt(c_out / c_in) / k^2 on polar(mat(S))
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
-    assert get_norm("spectral_conv").lmo_scale((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3, 3)) == pytest.approx(math.sqrt(8 / 2) / 9)
+    assert get_norm("spectral_conv").lmo_factor((8, 2, 3)) == pytest.approx(math.sqrt(8 / 2) / 3)
 
 
 def test_spectral_conv_is_reshaped_spectral():
@@ -329,20 +336,20 @@ def test_spectral_conv_is_reshaped_spectral():
     mat = g.reshape(6, -1)
     u, _, vt = np.linalg.svd(mat, full_matrices=False)
     want = -(math.sqrt(6 / 4) / 9) * (u @ vt).reshape(g.shape)
-    assert np.max(np.abs(got - want)) <= 1e-14
+    assert_close(got, want, rtol=0, atol=1e-14)
 
 
 def test_transpose_flag_for_embeddings():
-    """ColNorm with transpose=True acts on E^T for E stored as (V, d) (LMOS.md 1)."""
+    """ColNorm with transpose=True acts on E^T for E stored as (V, d) (docs/norms.md 1)."""
     rng = np.random.default_rng(1)
     e = rng.standard_normal((10, 4))
     t = get_norm("colnorm", transpose=True)
-    assert np.allclose(t.lmo(e), get_norm("colnorm").lmo(e.T).T)
+    assert_close(t.lmo(e), get_norm("colnorm").lmo(e.T).T)
     assert float(t.norm(e)) == pytest.approx(float(get_norm("colnorm").norm(e.T)))
 
 
 def test_zero_gradient_returns_zero(xp):
-    """lmo(0) = 0: every point is optimal and 0 is the minimum-norm one (LMOS.md 3)."""
+    """lmo(0) = 0: every point is optimal and 0 is the minimum-norm one (docs/norms.md 3)."""
     for name in NAMES:
         norm = get_norm(name)
         shape = {(1,): (4,), (3, 4): (3, 2, 2, 2)}.get(norm.ndims, (3, 4))
@@ -394,6 +401,19 @@ def test_complex_rejected():
 def test_orthogonalizer_option_only_for_spectral():
     with pytest.raises(ValueError, match="no spectral LMO"):
         get_norm("sign", orthogonalizer="muon")
+    # the nuclear norm's LMO is a top singular pair, not a polar factor: rejected, and the
+    # same predicate (geometry.orthogonalizable) decides acceptance for every entry
+    with pytest.raises(ValueError, match="no spectral LMO"):
+        get_norm("nuclear", orthogonalizer="muon")
+    accepted = set()
+    for name in NAMES:
+        try:
+            get_norm(name, orthogonalizer="muon")
+            accepted.add(name)
+        except ValueError:
+            pass
+    assert accepted == {"spectral", "rms_to_rms", "muon_spectral", "l2_to_rms", "spectral_conv"}
+    assert accepted == {n for n in NAMES if get_norm(n).geometry.orthogonalizable}
     approx = get_norm("spectral", orthogonalizer="muon")
     g = np.random.default_rng(2).standard_normal((8, 5))
     # Muon's quintic is not exact: singular values land in its band, not at 1

@@ -1,11 +1,11 @@
 """Every claimed smoothness constant is attacked, and halving it must be caught.
 
-Assumption 1 (THEORY.md section 4), anchored at X:
+Assumption 1 (docs/theory.md section 4), anchored at X:
 
     ||grad_i f(X) - grad_i f(Y)||_*  <=  (L0_i + L1_i ||grad_i f(X)||_*) ||X_i - Y_i||
 
 and Lemma D (section 5) are evaluated on pairs from
-:func:`gluon_ref.objectives.attack.attack_pairs` (random pairs, Gluon LMO
+:func:`proofs_check.attack.attack_pairs` (random pairs, Gluon LMO
 steps, a deterministic Gluon trajectory, and the generalised power method on
 the Hessian block).  For every separable family:
 
@@ -35,12 +35,11 @@ from hypothesis import strategies as st
 
 from gluon_ref.norms import get_norm
 from gluon_ref.objectives import (builtin_objectives, cosh_objective, glm_objective,
-                                  gronwall_constants, least_squares_objective, norm_comparisons,
+                                  gronwall_constants, least_squares_objective,
                                   quadratic_constant, quadratic_zoo, sdp_maxqp_bound)
-from gluon_ref.objectives.attack import (attack, attack_pairs, descent_record, joint_power_direction,
-                                         cross_power_direction,
-                                         literal_assumption_counterexample, lmo_step,
-                                         power_direction, segment_records)
+from proofs_check.attack import (attack, attack_pairs, cross_power_direction, descent_instance,
+                                 joint_power_direction, literal_assumption_counterexample, lmo_step,
+                                 power_direction, scaled, segment_instances, step_of)
 from gluon_ref.objectives.quadratics import random_psd, random_quadratic_layer
 
 SEPARABLE = {
@@ -65,19 +64,24 @@ def _attack(name, seed):
     return _ATTACKS[key]
 
 
+def _violated(instances, factor=1.0):
+    """Instances violated with every constant multiplied by ``factor``."""
+    return [i for i in instances if not scaled(i, factor).satisfied]
+
+
 # -- separable families: validity and negative control ------------------------------------
 
 @pytest.mark.parametrize("name", sorted(SEPARABLE))
 def test_claimed_constants_survive_attack(name):
     obj, res = _attack(name, 0)
-    assert len(res.smooth) > 100 and len(res.descent) > 20
+    assert sum(map(len, res.smooth.values())) > 100 and len(res.descent) > 20
     bad = res.violations("smooth")
     assert not bad, bad[:3]
     bad = res.violations("descent")
     assert not bad, bad[:3]
     # every layer was attacked with steps of several lengths
     for k in obj.layers:
-        steps = {round(math.log10(r.step)) for r in res.smooth if r.layer == k and r.step > 0}
+        steps = {round(math.log10(step_of(i))) for i in res.smooth[k] if step_of(i) > 0}
         assert len(steps) >= 3, (k, steps)
 
 
@@ -86,7 +90,7 @@ def test_halved_constants_are_violated_in_every_layer(name):
     """Negative control: the same pairs with every constant halved (both right sides are
     linear in the constants, so this is ``lhs > rhs/2 + tol`` on the same records)."""
     obj, res = _attack(name, 0)
-    layers_hit = {r.layer for r in res.violations("smooth", factor=0.5)}
+    layers_hit = {k for k, insts in res.smooth.items() if _violated(insts, 0.5)}
     assert layers_hit == set(obj.layers), set(obj.layers) - layers_hit
     assert res.violations("descent", factor=0.5), "Lemma D with halved constants was not broken"
 
@@ -97,7 +101,7 @@ def test_halved_constants_are_violated_in_every_layer(name):
 def test_attack_more_seeds(name, seed):
     obj, res = _attack(name, seed)
     assert not res.violations("smooth") and not res.violations("descent")
-    assert {r.layer for r in res.violations("smooth", 0.5)} == set(obj.layers)
+    assert {k for k, insts in res.smooth.items() if _violated(insts, 0.5)} == set(obj.layers)
 
 
 def test_measured_tightness_report(capsys):
@@ -140,6 +144,8 @@ QUICK_NORMS = ["frobenius", "spectral", "rms_to_rms", "nuclear", "l1", "linf", "
                "colnorm", "rownorm"]
 ALL_NORMS = QUICK_NORMS + ["muon_spectral", "l2_to_rms", "max_entry", "colnorm_normalized",
                            "l1_to_l2", "l2_to_linf"]
+# linf_to_linf is left out: the power ascent stalls at its many local vertices (measured 0.94-0.97
+# of the exact right/elementwise entries); tests/test_geometry.py enumerates its vertices instead
 
 
 def _check_quadratic_constant(norm, kind, shape, seed):
@@ -201,36 +207,13 @@ def test_sdp_bound_against_brute_force(m):
 
 
 def test_scaled_norm_rule_for_constants():
-    """||.|| = c ||.||_base  =>  q* = q*_base / c^2 (LMOS.md section 1)."""
+    """||.|| = c ||.||_base  =>  q* = q*_base / c^2 (docs/norms.md section 1)."""
     rng = np.random.default_rng(0)
     H = random_psd(rng, 5)
     base = quadratic_constant("left", H, (5, 3), "spectral").value
     for name in ("rms_to_rms", "muon_spectral", "l2_to_rms"):
-        c = get_norm(name).scale((5, 3))
+        c = get_norm(name).shape_factor((5, 3))
         assert quadratic_constant("left", H, (5, 3), name).value == pytest.approx(base / c**2, rel=1e-14)
-
-
-@pytest.mark.parametrize("norm", ALL_NORMS)
-def test_norm_comparisons_valid_and_attained(norm):
-    shape = (4, 3)
-    kappa, nu = norm_comparisons(norm, shape)
-    n = get_norm(norm)
-    rng = np.random.default_rng(1)
-    found_k = found_n = 0.0
-    cands = [rng.standard_normal(shape) for _ in range(200)]
-    cands += [np.ones(shape), np.eye(4, 3), np.outer(np.ones(4), [1, 0, 0]),
-              np.outer([1, 0, 0, 0], np.ones(3)), np.outer(np.ones(4), np.ones(3)) * np.array([1, -1, 1])]
-    cands += [np.linalg.qr(rng.standard_normal((4, 3)))[0]]
-    cands += [np.outer(rng.standard_normal(4), np.ones(3)), np.outer(np.ones(4), rng.standard_normal(3))]
-    e = np.zeros(shape)
-    e[0, 0] = 1
-    cands.append(e)
-    for D in cands:
-        d = float(n.norm(D))
-        fk, fn = np.linalg.norm(D) / d, np.linalg.norm(D, 2) / d
-        assert fk <= kappa * (1 + 1e-12) and fn <= nu * (1 + 1e-12)
-        found_k, found_n = max(found_k, fk), max(found_n, fn)
-    assert found_k >= kappa * (1 - 1e-12) and found_n >= nu * (1 - 1e-12)
 
 
 # -- cosh: genuinely (L0, L1) ---------------------------------------------------------------
@@ -288,7 +271,7 @@ def test_cosh_without_radius_violates_assumption_1():
         c = obj.constants[k]
         D = power_direction(obj, X, k, rng)
         Y = dict(X)
-        r = 20 * c.radius
+        r = 20 * c.valid_within
         Y[k] = X[k] + r * D
         if not obj.in_domain(Y):
             continue
@@ -301,9 +284,9 @@ def test_gronwall_constants_are_valid_but_weaker_than_closed_forms():
     obj = cosh_objective(1)
     g = {}
     for k, c in obj.constants.items():
-        L0, L1 = gronwall_constants(*c.hessian, c.radius)
+        L0, L1 = gronwall_constants(*c.hessian, c.valid_within)
         assert L0 >= c.L0 * (1 - 1e-14) and L1 >= c.L1 * (1 - 1e-14)
-        g[k] = type(c)(L0, L1, c.radius)
+        g[k] = type(c)(L0, L1, c.valid_within)
     res = attack(obj, np.random.default_rng(9), g, scales=(0.01, 3.0), steps=(1e-3, 1.0, 3.0),
                  power=True)
     assert not res.violations("smooth") and not res.violations("descent")
@@ -321,14 +304,14 @@ def _segment_attack(name):
     power directions of the Hessian block (one-layer steps), cross power
     directions (layer j moves so that grad_i changes most), and the joint power
     direction over the product ball (all layers aligned, the worst case for
-    Lemma D).  Records are kept per factor-free constants; negative
+    Lemma D).  Instances are kept per factor-free constants; negative
     controls rescale the right sides (they are linear in h).
     """
     if name in _SEGMENTS:
         return _SEGMENTS[name]
     obj = NONSEP[name]
     rng = np.random.default_rng(0)
-    seg, desc = [], []
+    seg, desc = {k: [] for k in obj.layers}, []
     for scale in (0.3, 1.0, 2.0):
         X = obj.sample_point(rng, scale)
         for r in (1e-3, 1e-2, 0.1, 0.5):
@@ -354,21 +337,19 @@ def _segment_attack(name):
                         cands.append(Y)
             for Y in cands:
                 lab = f"scale={scale} r={r}"
-                seg += segment_records(obj, X, Y, loc, lab, GX=G)
-                desc.append(descent_record(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
+                for k, inst in segment_instances(obj, X, Y, loc, lab, GX=G).items():
+                    seg[k].append(inst)
+                desc.append(descent_instance(obj, X, Y, loc.descent(), lab, GX=G, fX=f))
     _SEGMENTS[name] = (seg, desc)
     return seg, desc
-
-
-def _violated(recs, factor=1.0):
-    return [r for r in recs if not (r.lhs <= factor * r.rhs + r.tol)]
 
 
 @pytest.mark.parametrize("name", sorted(NONSEP))
 def test_nonseparable_box_constants_valid(name):
     seg, desc = _segment_attack(name)
-    assert len(seg) > 100
-    assert not _violated(seg), _violated(seg)[:3]
+    seg_all = [i for insts in seg.values() for i in insts]
+    assert len(seg_all) > 100
+    assert not _violated(seg_all), _violated(seg_all)[:3]
     assert not _violated(desc), _violated(desc)[:3]
     assert NONSEP[name].constants is None
 
@@ -386,8 +367,8 @@ def test_nonseparable_halved_constants_violated(name):
     """Negative control: halved block bounds h are broken on every layer by the same search;
     halved Lemma D constants too where the measured tightness exceeds 1/2 (see above)."""
     seg, desc = _segment_attack(name)
-    assert {r.layer for r in _violated(seg, 0.5)} == set(NONSEP[name].layers)
-    best = max(r.ratio for r in desc if r.rhs > 0)
+    assert {k for k, insts in seg.items() if _violated(insts, 0.5)} == set(NONSEP[name].layers)
+    best = max(i.lhs / i.rhs for i in desc if i.rhs > 0)
     floor = DESCENT_TIGHTNESS_FLOOR[name]
     assert best >= floor, best
     if floor >= 0.5:
@@ -396,19 +377,20 @@ def test_nonseparable_halved_constants_violated(name):
 
 @pytest.mark.parametrize("name", sorted(NONSEP))
 def test_literal_assumption_1_fails_on_nonseparable(name):
-    """THEORY.md section 4 caveat: X_i = Y_i, other layers moved, grad_i changes (rhs = 0)."""
+    """docs/theory.md section 4 caveat: X_i = Y_i, other layers moved, grad_i changes (rhs = 0)."""
     obj = NONSEP[name]
-    recs = literal_assumption_counterexample(obj, np.random.default_rng(0))
-    assert all(r.rhs == 0 for r in recs)
-    assert all(not r.ok for r in recs), [(r.layer, r.lhs, r.tol) for r in recs]
+    insts = literal_assumption_counterexample(obj, np.random.default_rng(0))
+    assert set(insts) == set(obj.layers)
+    assert all(i.rhs == 0 for i in insts.values())
+    assert all(not i.satisfied for i in insts.values()), insts
 
 
 @pytest.mark.parametrize("name", sorted(SEPARABLE))
 def test_literal_assumption_1_control_on_separable(name):
     """The same construction on a separable objective leaves grad_i unchanged (to rounding)."""
     obj = SEPARABLE[name](0)
-    recs = literal_assumption_counterexample(obj, np.random.default_rng(0))
-    assert all(r.ok for r in recs), [(r.layer, r.lhs, r.tol) for r in recs if not r.ok]
+    insts = literal_assumption_counterexample(obj, np.random.default_rng(0))
+    assert all(i.satisfied for i in insts.values()), {k: i for k, i in insts.items() if not i.satisfied}
 
 
 def test_attack_pairs_include_one_layer_and_trajectory_steps():

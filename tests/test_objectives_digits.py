@@ -16,7 +16,7 @@ import pytest
 
 from gluon_ref.objectives import DigitsMLP, MinibatchOracle
 
-from conftest import rtol_for
+from conftest import assert_close, rtol_for
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,13 @@ def test_zero_weights_give_log10_and_uniform_gradient(model):
     v, g = model.value_and_grad(Z)
     assert v == pytest.approx(math.log(10.0), rel=rtol_for("float64", 16))
     freq = np.bincount(model.ytr, minlength=10) / model.n_samples
-    np.testing.assert_allclose(g["b2"], 0.1 - freq, atol=1e-15)
+    assert_close(g["b2"], 0.1 - freq, rtol=0, atol=1e-15)
     assert np.abs(g["W1"]).max() == 0 and np.abs(g["b1"]).max() == 0  # W2 = 0 blocks them
 
 
 def test_value_is_mean_cross_entropy_written_out(model):
     """Compare with cross-entropy computed here from scratch (NumPy, per sample)."""
-    X = model.init(3)
+    X = model.initial_point(3)
     H = np.tanh(X["W1"] @ model.Xtr + X["b1"][:, None])
     logits = X["W2"] @ H + X["b2"][:, None]
     ce = [np.log(np.sum(np.exp(logits[:, s]))) - logits[model.ytr[s], s]
@@ -61,7 +61,7 @@ def test_value_is_mean_cross_entropy_written_out(model):
 
 
 def test_huge_logits_stay_finite(model):
-    X = model.init(0)
+    X = model.initial_point(0)
     X["b2"] = np.array([800.0] + [0.0] * 9)
     v, g = model.value_and_grad(X)
     assert math.isfinite(v) and all(np.all(np.isfinite(a)) for a in g.values())
@@ -70,10 +70,10 @@ def test_huge_logits_stay_finite(model):
 def test_short_gluon_run_learns(model):
     """150 minibatch steps X_i <- X_i + t_i lmo_i(M_i) (momentum 0.9, EMA) reach >= 85 % test accuracy.
 
-    Measured: 94 % (seed 0); chance is 10 %.  The step is THEORY.md section 2's
+    Measured: 94 % (seed 0); chance is 10 %.  The step is docs/theory.md section 2's
     LMO step in each layer's norm, radius 0.05 decayed linearly.
     """
-    X = model.init(0)
+    X = model.initial_point(0)
     o = MinibatchOracle(model, 64, seed=0)
     M = {k: np.zeros_like(v) for k, v in X.items()}
     f0 = model.value(X)
@@ -89,6 +89,6 @@ def test_short_gluon_run_learns(model):
 
 def test_bad_split(model):
     with pytest.raises(ValueError, match="split"):
-        model.accuracy(model.init(0), "validation")
+        model.accuracy(model.initial_point(0), "validation")
     with pytest.raises(ValueError, match="test_fraction"):
         DigitsMLP(test_fraction=1.5)

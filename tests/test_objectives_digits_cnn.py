@@ -57,7 +57,7 @@ def test_logits_match_scipy_convolutions(model):
 
 
 def test_value_is_mean_cross_entropy(model):
-    X = model.init(1)
+    X = model.initial_point(1)
     ref = _reference_forward(model, X, [model.Xtr[:, s].reshape(8, 8) for s in range(model.n_samples)])
     ce = np.log(np.exp(ref).sum(axis=1)) - ref[np.arange(model.n_samples), model.ytr]
     assert model.value(X) == pytest.approx(float(ce.mean()), rel=rtol_for("float64", 400))

@@ -1,4 +1,4 @@
-"""Stochastic oracles: unbiasedness, variance (Assumption 2, THEORY.md section 4), reproducibility.
+"""Stochastic oracles: unbiasedness, variance (Assumption 2, docs/theory.md section 4), reproducibility.
 
 Exact identities are checked by enumerating every minibatch of a small
 objective; Monte Carlo statements use the central limit theorem with a
@@ -18,9 +18,9 @@ import pytest
 from gluon_ref.objectives import (MinibatchOracle, NoiseOracle, least_squares_objective,
                                   minibatch_variance, quadratic_zoo, separable_quadratic,
                                   to_namespace)
-from gluon_ref.objectives.base import norm_comparisons
+from gluon_ref.objectives import norm_comparisons
 
-from conftest import rtol_for
+from conftest import assert_close, rtol_for
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,16 @@ def _flat(g):
 
 def test_minibatch_mean_over_all_batches_is_full_gradient(small):
     """E g_B = grad f exactly: average over all C(8, 3) batches."""
-    X = small.init(0)
+    X = small.initial_point(0)
     full = _flat(small.grad(X))
     batches = list(itertools.combinations(range(8), 3))
     mean = sum(_flat(small.grad(X, batch=np.array(b))) for b in batches) / len(batches)
-    np.testing.assert_allclose(mean, full, rtol=0, atol=rtol_for("float64", 64) * np.abs(full).max())
+    assert_close(mean, full, n=64)
 
 
 def test_minibatch_variance_formula_is_exact(small):
     """(N-b)/(b(N-1)) * population variance equals the enumerated E||g_B - g||^2."""
-    X = small.init(1)
+    X = small.initial_point(1)
     full = _flat(small.grad(X))
     for b in (1, 3, 8):
         batches = list(itertools.combinations(range(8), b))
@@ -68,7 +68,7 @@ def test_minibatch_draws_and_reproducibility(small):
     assert all(np.array_equal(a, o.draw()) for a in seq)
     o2 = MinibatchOracle(small, 5, seed=5)
     assert not all(np.array_equal(a, o2.draw()) for a in seq)
-    X = small.init(0)
+    X = small.initial_point(0)
     o.reset()
     g1 = o(X)
     o.reset()
@@ -78,7 +78,7 @@ def test_minibatch_draws_and_reproducibility(small):
 
 def test_minibatch_monte_carlo_matches_formula():
     obj = least_squares_objective(0, n_samples=64)
-    X = obj.init(0)
+    X = obj.initial_point(0)
     b = 8
     o = MinibatchOracle(obj, b, seed=0)
     full = _flat(obj.grad(X))
@@ -118,7 +118,7 @@ def test_dual_noise_variance_per_layer():
     obj = _noise_obj()
     sig = {k: 0.5 * (1 + i) for i, k in enumerate(obj.layers)}
     o = NoiseOracle(obj, sig, "dual", seed=1)
-    X = obj.init(0)
+    X = obj.initial_point(0)
     n = 1000
     dual = _noise_norms(o, obj, X, n, lambda k, v: float(obj.layers[k].norm_obj.dual_norm(v)))
     for k, v in dual.items():
@@ -132,7 +132,7 @@ def test_dual_noise_variance_per_layer():
 def test_euclidean_noise_variance_global_and_per_layer():
     """Reading (b): E ||xi||_2^2 = sigma^2 over all layers (or per layer with a dict)."""
     obj = _noise_obj()
-    X = obj.init(0)
+    X = obj.initial_point(0)
     d = sum(s.size for s in obj.layers.values())
     sigma = 1.7
     o = NoiseOracle(obj, sigma, "euclidean", seed=3)
@@ -155,7 +155,7 @@ def test_euclidean_noise_dual_sigma_bounds_hold():
     """Under (b), E||xi_i||_*^2 <= kappa_i^2 E||xi_i||_F^2 = dual_sigma_bounds()_i^2."""
     obj = _noise_obj()
     o = NoiseOracle(obj, 1.0, "euclidean", seed=0)
-    X = obj.init(0)
+    X = obj.initial_point(0)
     n = 400
     dual = _noise_norms(o, obj, X, n, lambda k, v: float(obj.layers[k].norm_obj.dual_norm(v)))
     bounds = o.dual_sigma_bounds()
@@ -171,7 +171,7 @@ def test_noise_is_unbiased():
     inequality ||mean||^2 > 25 E||xi||^2 / n has probability <= 4 % (the sample second
     moment stands in for E||xi||^2; the check is deterministic for the fixed seed)."""
     obj = _noise_obj()
-    X = obj.init(0)
+    X = obj.initial_point(0)
     g = _flat(obj.grad(X))
     for mode in ("dual", "euclidean"):
         o = NoiseOracle(obj, 1.0, mode, seed=9)
@@ -193,19 +193,19 @@ def test_noise_is_unbiased():
 def test_same_sample_gives_same_noise_at_two_points():
     obj = least_squares_objective(0, n_samples=32)
     o = NoiseOracle(obj, 0.5, "dual", seed=2, base=MinibatchOracle(obj, 4, seed=7))
-    X, Y = obj.init(0), obj.init(1)
+    X, Y = obj.initial_point(0), obj.initial_point(1)
     xi = o.draw()
     gX, gY = o.grad(X, xi), o.grad(Y, xi)
     bX = obj.grad(X, batch=xi.base)
     bY = obj.grad(Y, batch=xi.base)
     for k in obj.layers:
-        np.testing.assert_allclose(gX[k] - bX[k], gY[k] - bY[k], atol=1e-14)
-        np.testing.assert_allclose(gX[k] - bX[k], xi.noise[k], atol=1e-15)
+        assert_close(gX[k] - bX[k], gY[k] - bY[k], rtol=0, atol=1e-14)
+        assert_close(gX[k] - bX[k], xi.noise[k], rtol=0, atol=1e-15)
 
 
 def test_noise_on_minibatch_adds_variances():
     obj = least_squares_objective(1, n_samples=40)
-    X = obj.init(0)
+    X = obj.initial_point(0)
     sigma = 0.8
     mb = MinibatchOracle(obj, 5, seed=1)
     o = NoiseOracle(obj, sigma, "euclidean", seed=2, base=mb)
@@ -218,13 +218,13 @@ def test_noise_on_minibatch_adds_variances():
 
 def test_noise_reproducible_across_backends(xp):
     obj = quadratic_zoo(0)
-    Xn = obj.init(0)
+    Xn = obj.initial_point(0)
     o1 = NoiseOracle(obj, 1.0, "dual", seed=11)
     o2 = NoiseOracle(obj, 1.0, "dual", seed=11)
     g1 = o1(Xn)
     g2 = o2(to_namespace(Xn, xp))
     for k in g1:
-        np.testing.assert_allclose(np.asarray(g2[k]), g1[k], rtol=rtol_for("float64", 64), atol=1e-15)
+        assert_close(g2[k], g1[k], xp=xp, rtol=0, atol=1e-15)
     o1.reset()
     g3 = o1(Xn)
     assert all(np.array_equal(g1[k], g3[k]) for k in g1)

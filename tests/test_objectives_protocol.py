@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from gluon_ref.objectives import (DigitsMLP, LayerConstants, LayerSpec, QuadraticLayer,
+from gluon_ref.objectives import (DigitsMLP, LayerConstants, Block, QuadraticLayer,
                                   SeparableObjective, builtin_objectives, cosh_objective,
                                   matrix_factorization, quadratic_zoo, to_namespace)
 from gluon_ref.objectives.smooth import ElementwiseCoshLayer, RidgeCoshLayer
 
-from conftest import rtol_for
+from conftest import assert_close, rtol_for
 
 OBJS = builtin_objectives(0)
 
@@ -37,8 +37,8 @@ def all_objs(digits):
 @pytest.mark.parametrize("name", sorted(OBJS))
 def test_protocol_fields(name):
     obj = OBJS[name]
-    assert list(obj.layers) and all(isinstance(s, LayerSpec) for s in obj.layers.values())
-    X = obj.init(0)
+    assert list(obj.layers) and all(isinstance(s, Block) for s in obj.layers.values())
+    X = obj.initial_point(0)
     assert list(X) == list(obj.layers)
     v, g = obj.value_and_grad(X)
     assert isinstance(v, float)
@@ -50,7 +50,7 @@ def test_protocol_fields(name):
         assert set(consts) == set(obj.layers)
         assert all(isinstance(c, LayerConstants) and c.note for c in consts.values())
     else:
-        assert obj.constants is None  # THEORY.md section 4 caveat
+        assert obj.constants is None  # docs/theory.md section 4 caveat
     if obj.lower_bound is not None:
         assert v >= obj.lower_bound
     if obj.optimum is not None:
@@ -93,9 +93,9 @@ def test_matrix_factorization_optimum_is_eckart_young():
 
 def test_reproducible_points():
     obj = OBJS["deep_linear"]
-    a = obj.init(7)
-    b = obj.init(7)
-    c = obj.init(8)
+    a = obj.initial_point(7)
+    b = obj.initial_point(7)
+    c = obj.initial_point(8)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert not all(np.array_equal(a[k], c[k]) for k in a)
     p = obj.sample_point(np.random.default_rng(3), 0.5)
@@ -106,13 +106,12 @@ def test_reproducible_points():
 def test_minibatch_of_everything_is_full_batch():
     for name in ("least_squares", "glm_logistic", "deep_linear", "tanh_mlp"):
         obj = OBJS[name]
-        X = obj.init(0)
+        X = obj.initial_point(0)
         v, g = obj.value_and_grad(X)
         vb, gb = obj.value_and_grad(X, batch=np.arange(obj.n_samples))
         assert vb == pytest.approx(v, rel=rtol_for("float64", obj.n_samples))
         for k in g:
-            np.testing.assert_allclose(gb[k], g[k], rtol=rtol_for("float64", obj.n_samples),
-                                       atol=rtol_for("float64", obj.n_samples) * np.abs(g[k]).max())
+            assert_close(gb[k], g[k], n=obj.n_samples)
 
 
 # -- backends --------------------------------------------------------------------------
@@ -133,14 +132,13 @@ def test_backends_agree(xp, digits):
         for k in obj.layers:
             assert type(gb[k]).__module__.split(".")[0] == xp.__name__.split(".")[0]
             for a, b in ((gn[k], gb[k]), (hn[k], hb[k])):
-                b = np.asarray(b)
-                np.testing.assert_allclose(b, a, rtol=tol, atol=tol * max(1.0, np.abs(a).max()),
-                                           err_msg=f"{name}[{k}]")
+                assert_close(b, a, xp=xp, rtol=0, atol=tol * max(1.0, np.abs(a).max()),
+                             err_msg=f"{name}[{k}]")
 
 
 def test_float32_evaluation_close_to_float64():
     obj = OBJS["glm_logistic"]
-    X = obj.init(0)
+    X = obj.initial_point(0)
     X32 = {k: v.astype(np.float32) for k, v in X.items()}
     v64, g64 = obj.value_and_grad(X)
     v32, g32 = obj.value_and_grad(X32)
@@ -148,7 +146,7 @@ def test_float32_evaluation_close_to_float64():
     n = obj.n_samples * 6
     assert abs(v32 - v64) <= rtol_for("float32", n) * v64
     for k in g64:
-        assert np.abs(g32[k] - g64[k]).max() <= rtol_for("float32", n) * np.abs(g64[k]).max() * 4
+        assert_close(g32[k], g64[k], dtype="float32", n=n, factor=32)
 
 
 # -- bad input ----------------------------------------------------------------------------
@@ -161,11 +159,11 @@ def test_not_a_mapping():
 
 def test_missing_and_extra_layers_named():
     obj = OBJS["deep_linear"]
-    X = obj.init(0)
+    X = obj.initial_point(0)
     del X["W2"]
     with pytest.raises(ValueError, match=r"missing layers \['W2'\]"):
         obj.grad(X)
-    X = obj.init(0)
+    X = obj.initial_point(0)
     X["bias"] = np.zeros(3)
     with pytest.raises(ValueError, match=r"unexpected layers \['bias'\]"):
         obj.grad(X)
@@ -173,7 +171,7 @@ def test_missing_and_extra_layers_named():
 
 def test_wrong_shape_names_layer_and_shapes():
     obj = OBJS["deep_linear"]
-    X = obj.init(0)
+    X = obj.initial_point(0)
     X["W2"] = np.zeros((3, 3))
     with pytest.raises(ValueError, match=r"X\['W2'\] has shape \(3, 3\).*expects shape \(4, 4\)"):
         obj.value(X)
@@ -181,7 +179,7 @@ def test_wrong_shape_names_layer_and_shapes():
 
 def test_bad_dtypes_and_nonfinite():
     obj = OBJS["tanh_mlp"]
-    X = obj.init(0)
+    X = obj.initial_point(0)
     Xi = dict(X, W1=np.zeros(X["W1"].shape, dtype=np.int64))
     with pytest.raises(TypeError, match="W1"):
         obj.value(Xi)
@@ -216,13 +214,13 @@ def test_outside_domain_raises_naming_layer():
 
 def test_bad_batches():
     obj = OBJS["least_squares"]
-    X = obj.init(0)
+    X = obj.initial_point(0)
     with pytest.raises(ValueError, match=r"\[0, 64\)"):
         obj.grad(X, batch=np.array([0, 64]))
     with pytest.raises(ValueError, match="integer index"):
         obj.grad(X, batch=np.array([0.5]))
     with pytest.raises(ValueError, match="not a finite sum"):
-        quadratic_zoo(0).grad(quadratic_zoo(0).init(0), batch=np.array([0]))
+        quadratic_zoo(0).grad(quadratic_zoo(0).initial_point(0), batch=np.array([0]))
 
 
 def test_bad_construction():
@@ -239,12 +237,12 @@ def test_bad_construction():
     with pytest.raises(ValueError, match="nonzero"):
         RidgeCoshLayer(np.zeros((2, 2)), 0.0, "spectral")
     with pytest.raises(ValueError, match="ndim"):
-        LayerSpec((3,), "spectral")
+        Block((3,), "spectral")
     with pytest.raises(ValueError, match="L0"):
         LayerConstants(-1.0)
     with pytest.raises(TypeError, match="LayerTerm"):
         SeparableObjective({"a": object()})
     with pytest.raises(TypeError, match="Generator"):
         OBJS["deep_linear"].sample_point(3)
-    with pytest.raises(ValueError, match="radii: missing"):
-        OBJS["deep_linear"].local_constants(OBJS["deep_linear"].init(0), {"W1": 0.1})
+    with pytest.raises(ValueError, match="box_radius: missing"):
+        OBJS["deep_linear"].local_constants(OBJS["deep_linear"].initial_point(0), {"W1": 0.1})

@@ -1,4 +1,4 @@
-"""The equivalence table: presets in their own form vs the generic Gluon step (THEORY.md 3, 9-11)."""
+"""The equivalence table: presets in their own form vs the generic Gluon step (docs/theory.md 3, 9-11)."""
 
 from __future__ import annotations
 

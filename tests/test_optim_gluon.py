@@ -1,4 +1,4 @@
-"""The generic Gluon step: LMO identities, SCG/uSCG, momentum conventions, validation (THEORY.md 2-3)."""
+"""The generic Gluon step: LMO identities, SCG/uSCG, momentum conventions, validation (docs/theory.md 2-3)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from gluon_ref.norms import get_norm
 from gluon_ref.optim import (
     Gluon,
     GluonConfig,
-    LayerSpec,
+    LayerRule,
     Momentum,
     Muon,
     Scion,
     Stateful,
     default_role,
     gluon_config,
-    init,
-    step,
 )
 from gluon_ref.optim.momentum import mvr, nesterov, scion
 from gluon_ref.optim.stepsizes import Constant
@@ -43,7 +41,7 @@ def _np(x):
 @pytest.mark.parametrize("name", sorted(NORM_SHAPES))
 @given(seed=st.integers(0, 2**31 - 1), log_t=st.floats(-6, 2))
 def test_step_identities_every_norm(xp, name, seed, log_t):
-    """<G, dX> = -t ||G||_* and ||dX|| = t for the unconstrained step (THEORY.md 2).
+    """<G, dX> = -t ||G||_* and ||dX|| = t for the unconstrained step (docs/theory.md 2).
 
     X is drawn at scale t so that dX = X^{k+1} - X^k is not dominated by cancellation
     (its rounding error is eps |X|, relative eps |X| / t).
@@ -54,7 +52,8 @@ def test_step_identities_every_norm(xp, name, seed, log_t):
     x = xp.asarray(t * rng.standard_normal(shape))
     g = xp.asarray(rng.standard_normal(shape))
     cfg = gluon_config({"x": x}, norms=name, stepsizes=t)
-    new, state = step({"x": x}, {"x": g}, init({"x": x}, cfg))
+    opt = Gluon(cfg)
+    new, state = opt.step({"x": x}, {"x": g}, opt.init({"x": x}))
     dx = new["x"] - x
     norm = cfg.layers["x"].norm
     d = max(shape[0], math.prod(shape) // shape[0])
@@ -66,34 +65,34 @@ def test_step_identities_every_norm(xp, name, seed, log_t):
     assert state.k == 1
 
 
-def test_functional_core_never_mutates_inputs():
+def test_step_never_mutates_inputs_or_earlier_states():
     rng = np.random.default_rng(0)
     params = {"w": rng.standard_normal((4, 3)), "b": rng.standard_normal(4)}
     grads = {"w": rng.standard_normal((4, 3)), "b": rng.standard_normal(4)}
     copies = ({k: v.copy() for k, v in params.items()}, {k: v.copy() for k, v in grads.items()})
-    cfg = gluon_config(params, norms={"w": "spectral", "b": "rms"}, stepsizes=0.1,
-                       momentum=Momentum("ema", 0.9))
-    s0 = init(params, cfg)
-    p1, s1 = step(params, grads, s0)
-    p2, s2 = step(p1, grads, s1)
+    opt = Gluon(gluon_config(params, norms={"w": "spectral", "b": "rms"}, stepsizes=0.1,
+                             momentum=Momentum("ema", 0.9)))
+    s0 = opt.init(params)
+    p1, s1 = opt.step(params, grads, s0)
+    p2, s2 = opt.step(p1, grads, s1)
     for k in params:
         np.testing.assert_array_equal(params[k], copies[0][k])
         np.testing.assert_array_equal(grads[k], copies[1][k])
-    assert s0.k == 0 and s0.slots == {} and s1.k == 1 and s2.k == 2
+    assert s0.k == 0 and s0.momentum_buffer == {} and s1.k == 1 and s2.k == 2
     # the buffer of s1 is still M^0 = g^0 after step 2
-    np.testing.assert_array_equal(s1.slots["momentum"]["w"], grads["w"])
+    np.testing.assert_array_equal(s1.momentum_buffer["w"], grads["w"])
 
 
 def test_sequence_params_round_trip():
     params = [np.eye(3), np.ones(3)]
-    cfg = gluon_config(params, norms={"0": "spectral", "1": "rms"}, stepsizes=0.5)
-    new, _ = step(params, [np.diag([2.0, 1.0, 3.0]), np.ones(3)], init(params, cfg))
+    opt = Gluon(gluon_config(params, norms={"0": "spectral", "1": "rms"}, stepsizes=0.5))
+    new, _ = opt.step(params, [np.diag([2.0, 1.0, 3.0]), np.ones(3)], opt.init(params))
     assert isinstance(new, list) and len(new) == 2
     np.testing.assert_allclose(new[0], 0.5 * np.eye(3), atol=1e-15)  # X - 0.5 * I
     np.testing.assert_allclose(new[1], np.ones(3) - 0.5 * np.ones(3), atol=1e-15)  # rms: sqrt(3) g/||g||
 
 
-# -- constrained vs unconstrained (THEORY.md 3) -------------------------------------------------
+# -- constrained vs unconstrained (docs/theory.md 3) -------------------------------------------------
 
 @given(seed=st.integers(0, 2**31 - 1), gamma=st.floats(0.01, 1.0), log_rho=st.floats(-2, 3))
 def test_scg_stays_in_ball_and_is_decoupled_weight_decay(seed, gamma, log_rho):
@@ -105,7 +104,7 @@ def test_scg_stays_in_ball_and_is_decoupled_weight_decay(seed, gamma, log_rho):
     for n, s in shapes.items():
         v = rng.standard_normal(s)
         x[n] = rng.uniform(0, 1) * rho * v / float(get_norm(norms[n]).norm(v))
-    cfg = gluon_config(x, norms=norms, stepsizes=gamma, radii=rho, momentum=scion(0.5))
+    cfg = gluon_config(x, norms=norms, stepsizes=gamma, constraint_radii=rho, momentum=scion(0.5))
     opt = Gluon(cfg)
     state = opt.init(x)
     for _ in range(6):
@@ -115,7 +114,7 @@ def test_scg_stays_in_ball_and_is_decoupled_weight_decay(seed, gamma, log_rho):
             norm = cfg.layers[n].norm
             assert float(norm.norm(new[n])) <= rho * (1 + rtol_for("float64", 36, 16))
             eta, lam = gamma * rho, 1.0 / rho
-            wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(state.slots["momentum"][n])
+            wd_form = x[n] - eta * lam * x[n] + eta * norm.lmo(state.momentum_buffer[n])
             np.testing.assert_allclose(new[n], wd_form, rtol=0,
                                        atol=rtol_for("float64", 36, 16) * rho)
             assert state.info["stepsizes"][n] == pytest.approx(gamma * rho, rel=1e-15)
@@ -126,19 +125,20 @@ def test_uscg_step_length_is_gamma_rho():
     rng = np.random.default_rng(1)
     x = {"w": rng.standard_normal((6, 4))}
     cfg = gluon_config(x, norms="rms_to_rms", stepsizes=0.3 * 7.0)
-    new, _ = step(x, {"w": rng.standard_normal((6, 4))}, init(x, cfg))
+    opt = Gluon(cfg)
+    new, _ = opt.step(x, {"w": rng.standard_normal((6, 4))}, opt.init(x))
     assert abs(float(cfg.layers["w"].norm.norm(new["w"] - x["w"])) - 2.1) <= rtol_for("float64", 36)
 
 
 def test_scg_gamma_above_one_rejected_before_state():
     x = {"w": np.ones((2, 2))}
-    cfg = gluon_config(x, norms="frobenius", stepsizes=1.5, radii=1.0)
-    s = init(x, cfg)
+    opt = Gluon(gluon_config(x, norms="frobenius", stepsizes=1.5, constraint_radii=1.0))
+    s = opt.init(x)
     with pytest.raises(ValueError, match="gamma of layer 'w'"):
-        step(x, {"w": np.ones((2, 2))}, s)
+        opt.step(x, {"w": np.ones((2, 2))}, s)
 
 
-# -- momentum conventions (THEORY.md 3, 11.7) ---------------------------------------------------
+# -- momentum conventions (docs/theory.md 3, 11.7) ---------------------------------------------------
 
 def _run(mom, grads, x0, norms="spectral"):
     opt = Gluon(gluon_config(x0, norms=norms, stepsizes=0.05, momentum=mom))
@@ -197,10 +197,10 @@ def test_beta_schedule_theorem2():
 
 def test_mvr_needs_grads_prev_after_first_step():
     x = {"w": np.ones((2, 2))}
-    cfg = gluon_config(x, norms="frobenius", stepsizes=0.1, momentum=mvr(0.5))
-    x1, s1 = step(x, {"w": np.ones((2, 2))}, init(x, cfg))
+    opt = Gluon(gluon_config(x, norms="frobenius", stepsizes=0.1, momentum=mvr(0.5)))
+    x1, s1 = opt.step(x, {"w": np.ones((2, 2))}, opt.init(x))
     with pytest.raises(ValueError, match="grads_prev"):
-        step(x1, {"w": np.ones((2, 2))}, s1)
+        opt.step(x1, {"w": np.ones((2, 2))}, s1)
 
 
 # -- roles and configuration ------------------------------------------------------------------
@@ -231,33 +231,33 @@ def setup():
     params = {"w": np.ones((3, 2)), "b": np.zeros(3)}
     cfg = gluon_config(params, norms={"w": "spectral", "b": "rms"}, stepsizes=0.1,
                        momentum=Momentum("ema", 0.9))
-    return params, cfg
+    return params, Gluon(cfg)
 
 
 def test_missing_and_extra_layers(setup):
-    params, cfg = setup
+    params, opt = setup
     with pytest.raises(ValueError, match=r"missing layers \['b'\].*unexpected layers \['c'\]"):
-        step(params, {"w": np.ones((3, 2)), "c": np.ones(3)}, init(params, cfg))
+        opt.step(params, {"w": np.ones((3, 2)), "c": np.ones(3)}, opt.init(params))
 
 
 def test_shape_mismatch_names_layer_and_shapes(setup):
-    params, cfg = setup
+    params, opt = setup
     with pytest.raises(ValueError, match=r"grads\['w'\] has shape \(2, 3\), expected \(3, 2\)"):
-        step(params, {"w": np.ones((2, 3)), "b": np.ones(3)}, init(params, cfg))
+        opt.step(params, {"w": np.ones((2, 3)), "b": np.ones(3)}, opt.init(params))
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_nonfinite_gradient_names_layer(setup, bad):
-    params, cfg = setup
+    params, opt = setup
     g = {"w": np.ones((3, 2)), "b": np.array([1.0, bad, 0.0])}
     with pytest.raises(ValueError, match=r"layer 'b'.*non-finite"):
-        step(params, g, init(params, cfg))
+        opt.step(params, g, opt.init(params))
 
 
 def test_integer_gradient_rejected(setup):
-    params, cfg = setup
+    params, opt = setup
     with pytest.raises(TypeError):
-        step(params, {"w": np.ones((3, 2), dtype=int), "b": np.ones(3)}, init(params, cfg))
+        opt.step(params, {"w": np.ones((3, 2), dtype=int), "b": np.ones(3)}, opt.init(params))
 
 
 def test_unknown_norm_lists_valid_names():
@@ -282,15 +282,15 @@ def test_bad_hyperparameters_name_the_parameter(value):
         Momentum("ema", value)
     with pytest.raises(ValueError, match=r"t \(constant stepsize\)"):
         Constant(value)
-    with pytest.raises(ValueError, match="radius"):
-        LayerSpec(get_norm("frobenius"), Constant(0.1), radius=value)
+    with pytest.raises(ValueError, match="constraint_radius"):
+        LayerRule(get_norm("frobenius"), Constant(0.1), constraint_radius=value)
 
 
 def test_bad_stepsize_from_policy_raises_before_state(setup):
     params, _ = setup
     from gluon_ref.optim import FromFunction
 
-    cfg = GluonConfig({n: LayerSpec(get_norm("frobenius"), FromFunction(lambda ctx: float("nan")))
+    cfg = GluonConfig({n: LayerRule(get_norm("frobenius"), FromFunction(lambda ctx: float("nan")))
                        for n in params})
     opt = Stateful(Gluon(cfg), params)
     before = (opt.params, opt.state)
@@ -300,8 +300,8 @@ def test_bad_stepsize_from_policy_raises_before_state(setup):
 
 
 def test_stateful_wrapper_unchanged_after_error(setup):
-    params, cfg = setup
-    opt = Stateful(Gluon(cfg), params)
+    params, gluon = setup
+    opt = Stateful(gluon, params)
     opt.step({"w": np.ones((3, 2)), "b": np.ones(3)})
     snapshot = (opt.params, opt.state)
     with pytest.raises(ValueError):
@@ -310,10 +310,10 @@ def test_stateful_wrapper_unchanged_after_error(setup):
 
 
 def test_state_from_other_params_rejected(setup):
-    params, cfg = setup
-    s = init(params, cfg)
-    with pytest.raises(ValueError):
-        step({"w": np.ones((3, 2))}, {"w": np.ones((3, 2))}, s)
+    params, opt = setup
+    s = opt.init(params)
+    with pytest.raises(ValueError, match="params do not match"):
+        opt.step({"w": np.ones((3, 2))}, {"w": np.ones((3, 2))}, s)
 
 
 def test_unknown_momentum_kind():

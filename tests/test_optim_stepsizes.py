@@ -1,4 +1,4 @@
-"""Stepsize policies: Theorem 1's measured per-step decrease, Theorem 2, cosine, UBA, warm-up (THEORY.md 5-7, 11.6)."""
+"""Stepsize policies: Theorem 1's measured per-step decrease, Theorem 2, cosine, UBA, warm-up (docs/theory.md 5-7, 11.6)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def _theorem1_decreases(seed, l1_scale, shrink=1.0, steps=12):
 
 @given(seed=st.integers(0, 2**31 - 1), l1_scale=st.sampled_from([0.0, 0.1, 1.0, 10.0]))
 def test_theorem1_guaranteed_decrease_every_step(seed, l1_scale):
-    """f(X^k) - f(X^{k+1}) >= sum_i g_i^2 / (2 (L0_i + L1_i g_i)) at every step (THEORY.md 5)."""
+    """f(X^k) - f(X^{k+1}) >= sum_i g_i^2 / (2 (L0_i + L1_i g_i)) at every step (docs/theory.md 5)."""
     for dec, bound, tol in _theorem1_decreases(seed, l1_scale):
         assert dec >= bound - tol
 
@@ -130,7 +130,7 @@ def test_theorem1_zero_gradient_gives_zero_step():
 
 
 def test_theorem1_l0_zero_is_constant_radius():
-    """L0 = 0: t_i = 1/L1_i, a constant radius (uSCG with radius 1/L1, THEORY.md 6)."""
+    """L0 = 0: t_i = 1/L1_i, a constant radius (uSCG with radius 1/L1, docs/theory.md 6)."""
     pol = Theorem1Adaptive(0.0, 4.0)
     for g in (1e-3, 1.0, 1e6):
         ctx = _ctx()
@@ -159,7 +159,7 @@ def test_theorem2_run_uses_schedule_and_beta():
     x1, s = opt.step(x, {"w": g0}, s)
     x2, s = opt.step(x1, {"w": g1}, s)
     b1 = 1 - 2 ** -0.5
-    np.testing.assert_allclose(s.slots["momentum"]["w"], b1 * g0 + (1 - b1) * g1, rtol=1e-14)
+    np.testing.assert_allclose(s.momentum_buffer["w"], b1 * g0 + (1 - b1) * g1, rtol=1e-14)
     assert s.info["stepsizes"]["w"] == pytest.approx(0.1 * 2 ** -0.75, rel=4 * EPS)
 
 
@@ -173,7 +173,7 @@ def test_cosine_endpoints_and_midpoint():
 
 @given(k=st.integers(0, 200), T=st.integers(1, 200))
 def test_uba_phi2_is_cosine(k, T):
-    """phi = 2 gives exactly cosine annealing (THEORY.md 11.6; formula uncertain)."""
+    """phi = 2 gives exactly cosine annealing (docs/theory.md 11.6; formula uncertain)."""
     assert UBA(1.0, T, 2.0).at(k) == pytest.approx(Cosine(1.0, T).at(k), abs=4 * EPS)
 
 

@@ -1,4 +1,4 @@
-"""Polar Express designer (POLAR.md section 8): simplified Remez, closed-form cubic,
+"""Polar Express designer (docs/polar.md section 8): simplified Remez, closed-form cubic,
 greedy composition with cushion/recentre/safety, and the published lists."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from gluon_ref.polar.scalar_model import (
 )
 from gluon_ref.polar.schedules import CUBIC, PADE_QUINTIC, PADE_SEPTIC
 
+from conftest import assert_close
+
 EPS = float(np.finfo(np.float64).eps)
 
 # Published coefficient lists, used only as expected values: the paper's raw list (Algorithm 1
@@ -43,7 +45,7 @@ def test_reproduces_paper_list():
     d = published_recipe("paper")
     assert d.steps == 8 and d.mode == "raw"
     for t, (got, want) in enumerate(zip(d.raw, PAPER_RAW)):
-        # POLAR.md 8.5: early triples ~1e-12; nearly degenerate late ones only ~1e-10...1e-8
+        # docs/polar.md 8.5: early triples ~1e-12; nearly degenerate late ones only ~1e-10...1e-8
         assert _rel(got, want) <= (1e-12 if t < 6 else 1e-8), t
     # raw-then-scale: every triple but the last divided by (1.01, 1.01^3, 1.01^5)
     for t in range(7):
@@ -82,7 +84,7 @@ def test_quintic_equioscillates_at_l_q_r_u(l, u):
     assert len(pts) == 4 and pts[0] == l and pts[-1] == u
     vals = [float(odd_polynomial(r.coefficients, x)) for x in pts]
     want = [1 - r.error, 1 + r.error, 1 - r.error, 1 + r.error]
-    assert np.allclose(vals, want, atol=1e-13)
+    assert_close(np.array(vals), np.array(want), rtol=0, atol=1e-13)
     # q, r are critical points: p'(q) = p'(r) = 0 (section 8.3 step 4 at convergence)
     for x in pts[1:3]:
         assert abs(odd_derivative(r.coefficients, x)) <= 1e-10
@@ -135,7 +137,7 @@ def test_degree_7_remez_equioscillates():
     r = remez_odd(0.01, 1.0, 7)
     vals = [float(odd_polynomial(r.coefficients, x)) - 1 for x in r.points]
     assert len(vals) == 5
-    assert np.allclose(np.abs(vals), abs(r.error), atol=1e-13)
+    assert_close(np.abs(vals), np.full(5, abs(r.error)), rtol=0, atol=1e-13)
     assert all(vals[j] * vals[j + 1] < 0 for j in range(4))
 
 
@@ -207,7 +209,7 @@ def test_error_decreases_with_steps_and_beats_newton_schulz():
         assert d.final_error <= prev + 1e-15
         prev = d.final_error
         assert d.final_error <= worst_case_error([PADE_QUINTIC] * T, 1e-3, 1.0) + 1e-15
-        # POLAR.md 8.1 (exponent marked uncertain there): <= |1 - l^2|^(3^T)
+        # docs/polar.md 8.1 (exponent marked uncertain there): <= |1 - l^2|^(3^T)
         assert d.final_error <= (1 - 1e-6) ** (3**T) + 1e-15
 
 

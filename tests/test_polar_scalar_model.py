@@ -1,4 +1,4 @@
-"""The scalar model (POLAR.md section 2): composition, exact interval images, fixed points,
+"""The scalar model (docs/polar.md section 2): composition, exact interval images, fixed points,
 absorbing bands, predictions — checked against closed forms and dense sampling."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from gluon_ref.polar.scalar_model import (
 )
 from gluon_ref.polar.schedules import CUBIC, PADE_QUINTIC, PADE_SEPTIC, YOU_5STEP, YOU_6STEP
 
+from conftest import assert_close
+
 EPS = float(np.finfo(np.float64).eps)
 
 
@@ -31,14 +33,14 @@ def test_odd_polynomial_against_explicit_powers(xp):
     x = np.linspace(-1.5, 1.5, 31)
     want = 3.4445 * x - 4.7750 * x**3 + 2.0315 * x**5
     got = odd_polynomial(MUON_QUINTIC, xp.asarray(x))
-    assert np.allclose(np.asarray(got), want, atol=16 * EPS * 10)
+    assert_close(got, want, xp=xp, rtol=0, atol=16 * EPS * 10)
     d = odd_derivative(MUON_QUINTIC, x)
-    assert np.allclose(d, 3.4445 - 3 * 4.7750 * x**2 + 5 * 2.0315 * x**4, atol=160 * EPS)
+    assert_close(d, 3.4445 - 3 * 4.7750 * x**2 + 5 * 2.0315 * x**4, rtol=0, atol=160 * EPS)
     assert odd_polynomial((2.0,), 0.25) == 0.5
 
 
 def test_spec_coefficients_of_named_polynomials():
-    """POLAR.md 5.1/5.2 write these coefficients explicitly."""
+    """docs/polar.md 5.1/5.2 write these coefficients explicitly."""
     assert CUBIC == (1.5, -0.5)
     assert PADE_QUINTIC == (15 / 8, -10 / 8, 3 / 8)
     assert PADE_SEPTIC == (35 / 16, -35 / 16, 21 / 16, -5 / 16)
@@ -60,7 +62,7 @@ def test_critical_points_of_muon_closed_form():
     disc = math.sqrt(9 * b * b - 20 * a * c)
     want = sorted(math.sqrt((-3 * b + s * disc) / (10 * c)) for s in (-1, 1))
     got = critical_points(MUON_QUINTIC, 0.0, math.inf)
-    assert np.allclose(got, want, rtol=8 * EPS)
+    assert_close(np.array(got), np.array(want), rtol=8 * EPS)
     assert critical_points(MUON_QUINTIC, -math.inf, math.inf) == pytest.approx(
         sorted([-w for w in want] + want), rel=8 * EPS)
     assert critical_points((2.0,)) == []
@@ -94,7 +96,7 @@ def test_output_interval_of_a_schedule_against_samples():
 
 
 def test_you_schedule_intervals_as_in_spec():
-    """POLAR.md 7: You-6 maps [1e-3, 1] into about [0.87, 1.00]; You-5 into about [0.47, 1.15]."""
+    """docs/polar.md 7: You-6 maps [1e-3, 1] into about [0.87, 1.00]; You-5 into about [0.47, 1.15]."""
     lo, hi = output_interval(YOU_6STEP, 1e-3, 1.0)
     assert abs(lo - 0.87) <= 0.005 and abs(hi - 1.00) <= 0.005
     lo, hi = output_interval(YOU_5STEP, 1e-3, 1.0)
@@ -149,7 +151,7 @@ def test_predict_matches_closed_form_metrics():
     s = 2.5
     pr = predict([CUBIC] * 2, sigma, s)
 
-    def cubic(x):  # POLAR.md 5.1, written out: p(x) = 1.5 x - 0.5 x^3
+    def cubic(x):  # docs/polar.md 5.1, written out: p(x) = 1.5 x - 0.5 x^3
         return 1.5 * x - 0.5 * x**3
 
     phi = cubic(cubic(sigma / s))
@@ -163,6 +165,6 @@ def test_predict_matches_closed_form_metrics():
     # the error identity 1 - p(x) = (1-x)^2 (2+x)/2 checked for one step
     one = predict([CUBIC], sigma, s)
     x = sigma / s
-    assert np.allclose(1 - one.phi, (1 - x) ** 2 * (2 + x) / 2, atol=4 * EPS)
+    assert_close(1 - one.phi, (1 - x) ** 2 * (2 + x) / 2, rtol=0, atol=4 * EPS)
     with pytest.raises(ValueError, match="non-empty"):
         predict([CUBIC], [], 1.0)

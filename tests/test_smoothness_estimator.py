@@ -1,4 +1,4 @@
-"""Eq. 10 (THEORY.md section 8) on planted pairs, closed forms and recorded runs.
+"""Eq. 10 (docs/theory.md section 8) on planted pairs, closed forms and recorded runs.
 
 References independent of the code under test: unit vectors with closed-form
 norms (a semi-orthogonal Q has spectral norm 1 and nuclear norm min(m, n);
@@ -86,7 +86,7 @@ def test_spectral_closed_form():
 
 def test_newton_schulz_dual_norm_is_below_exact():
     """<g, s_NS(g)> with Keller Jordan's quintic: singular values of the NS output lie in about
-    [0.68, 1.2] (POLAR.md), so the value is within that band of the exact dual norm; non-spectral
+    [0.68, 1.2] (docs/polar.md), so the value is within that band of the exact dual norm; non-spectral
     norms are unchanged."""
     rng = np.random.default_rng(4)
     g = rng.standard_normal((16, 12))
@@ -149,7 +149,7 @@ def test_recorder_pairings_on_minibatches():
     rec = record_run(obj, opt, steps, batch_size=b, seed=3, kinds=("different", "same", "full"),
                      every=every)
     oracle = MinibatchOracle(obj, b, seed=3)
-    X = obj.init(3)
+    X = obj.initial_point(3)
     state = opt.init(X)
     norm = obj.layers["W1"].norm_obj
     samples = [oracle.draw()]

@@ -1,7 +1,7 @@
 """Digits experiments, synthetic ground truth, the noise factor, and ``gluon-ref smoothness``.
 
 References: the step length of an unconstrained Scion step with an exact polar
-factor is the radius (THEORY.md section 2), proved constants of the synthetic
+factor is the radius (docs/theory.md section 2), proved constants of the synthetic
 objectives (gluon_ref/objectives/smooth.py, quadratics.py), and the law of
 g' - g for correlated Gaussian gradients.
 """

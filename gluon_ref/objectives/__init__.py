@@ -1,10 +1,10 @@
 """Layered objectives with analytic gradients, proved smoothness constants and stochastic oracles.
 
-A layered point is a ``dict`` name -> array (THEORY.md section 1).  Every
-objective follows the protocol of :class:`.base.Objective` (module docstring of
-:mod:`.base`): ``layers``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
-``constants`` (Assumption 1, THEORY.md section 4, with derivations in the
-docstrings), ``separable``, ``lower_bound``/``optimum``, ``init`` and
+A layered point is a ``dict`` name -> array (docs/theory.md section 1).  Every
+objective follows the protocol of :class:`.protocol.Objective` (module docstring of
+:mod:`.protocol`): ``layers``, ``value``, ``grad``, ``value_and_grad``, ``hvp``,
+``constants`` (Assumption 1, docs/theory.md section 4, with derivations in the
+docstrings), ``separable``, ``lower_bound``/``optimum``, ``initial_point`` and
 ``sample_point``.
 
 Families:
@@ -18,12 +18,20 @@ Families:
   teacher-student MLP, with local (box) constants;
 * :mod:`.digits` -- a tanh MLP with softmax cross-entropy on sklearn's digits;
 * :mod:`.digits_cnn` -- a small tanh CNN on the same data (SpectralConv/RMS/Sign);
-* :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2);
-* :mod:`.attack` -- searches that try to break claimed constants.
+* :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2).
+
+The search that tries to break the claimed constants is part of the
+verification layer (:mod:`proofs_check.attack`), not of the library.
+
+Supporting modules, one job each: :mod:`.protocol` (the protocol and the
+validation of points), :mod:`.constants` (records of proved constants),
+:mod:`.comparisons` (norm-comparison constants), :mod:`.datacache` (data moved
+to a point's namespace, cached).
 """
 
-from .base import (LayerConstants, LayerSpec, LocalConstants, Objective, gronwall_constants,
-                   layer_dual_norms, norm_comparisons, to_namespace)
+from .comparisons import norm_comparison, norm_comparisons
+from .constants import LayerConstants, LocalConstants, gronwall_constants
+from .protocol import Block, DomainError, Objective, layer_dual_norms, to_namespace
 from .digits import DigitsMLP
 from .digits_cnn import DigitsCNN
 from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
@@ -34,8 +42,8 @@ from .separable import LayerTerm, SeparableObjective
 from .smooth import ElementwiseCoshLayer, GLMLayer, RidgeCoshLayer, cosh_objective, glm_objective
 
 __all__ = [
-    "LayerSpec", "LayerConstants", "LocalConstants", "Objective", "gronwall_constants",
-    "layer_dual_norms", "norm_comparisons", "to_namespace",
+    "Block", "LayerConstants", "LocalConstants", "Objective", "DomainError", "gronwall_constants",
+    "layer_dual_norms", "norm_comparison", "norm_comparisons", "to_namespace",
     "LayerTerm", "SeparableObjective",
     "QuadraticLayer", "LeastSquaresLayer", "quadratic_constant", "sdp_maxqp_bound",
     "separable_quadratic", "quadratic_zoo", "least_squares_objective",

@@ -16,10 +16,10 @@ Gradients with ``P = softmax(logits) - onehot(y)`` (per column):
 tangents, softmax Jacobian ``dp = p * (dl - <p, dl>)``).  ``log-sum-exp`` is
 evaluated with the max shift, so any finite point is in the domain.
 
-Layer norms (Gluon/Scion practice, THEORY.md section 9): hidden weight
+Layer norms (Gluon/Scion practice, docs/theory.md section 9): hidden weight
 ``rms_to_rms``, output weight ``sign`` (normalized Sign, as the CNN/NanoGPT
 heads), biases ``rms``.  No smoothness constants are claimed (the model is
-non-separable; use the trajectory estimator of THEORY.md section 8,
+non-separable; use the trajectory estimator of docs/theory.md section 8,
 :mod:`gluon_ref.smoothness`).
 Lower bound 0 (cross-entropy is non-negative).
 
@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from ..backend import to_numpy
-from .base import LayerSpec, Objective, to_namespace
+from .protocol import Block, Objective, to_namespace
 
 __all__ = ["DigitsMLP", "load_digits_arrays", "split_digits"]
 
@@ -83,10 +83,10 @@ class DigitsMLP(Objective):
         self.name = "digits_mlp"
         d = self.Xtr.shape[0]
         self._set_layers({
-            "W1": LayerSpec((hidden, d), norms[0]),
-            "b1": LayerSpec((hidden,), norms[1]),
-            "W2": LayerSpec((n_classes, hidden), norms[2]),
-            "b2": LayerSpec((n_classes,), norms[3]),
+            "W1": Block((hidden, d), norms[0]),
+            "b1": Block((hidden,), norms[1]),
+            "W2": Block((n_classes, hidden), norms[2]),
+            "b2": Block((n_classes,), norms[3]),
         })
         self.lower_bound = 0.0
         self.source = "digits.py; sklearn load_digits"
@@ -149,13 +149,13 @@ class DigitsMLP(Objective):
         y = self.ytr if split == "train" else self.yte
         return float(np.mean(self.predict(P, split) == y))
 
-    def init(self, rng=0, xp=np, dtype=None):
+    def initial_point(self, rng=0, xp=np, dtype=None):
         """``W1 ~ N(0, 1/64)``, ``W2 ~ N(0, 1/hidden)``, zero biases (reproducible)."""
         rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
         pt = {}
-        for k, spec in self._layers.items():
+        for k, block in self._layers.items():
             if k.startswith("b"):
-                pt[k] = np.zeros(spec.shape)
+                pt[k] = np.zeros(block.shape)
             else:
-                pt[k] = rng.standard_normal(spec.shape) / math.sqrt(spec.shape[1])
+                pt[k] = rng.standard_normal(block.shape) / math.sqrt(block.shape[1])
         return to_namespace(pt, xp, dtype)

@@ -1,7 +1,7 @@
 """A small CNN on sklearn's digits with the Gluon/Scion CNN norm assignment.
 
 The model mirrors, in miniature, the CIFAR-10 CNN whose layer-wise smoothness
-the Gluon authors measured (THEORY.md section 8): convolution kernels in the
+the Gluon authors measured (docs/theory.md section 8): convolution kernels in the
 SpectralConv norm, biases in BiasRMS, the head in normalized Sign
 (:data:`gluon_ref.optim.ROLE_NORM_RULES` ``"scion_cnn"``).  Data and the
 train/test split are those of :class:`~.digits.DigitsMLP` (8 x 8 images, one
@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from .base import LayerSpec, Objective, to_namespace
+from .protocol import Block, Objective, to_namespace
 from .digits import split_digits
 
 __all__ = ["DigitsCNN"]
@@ -110,11 +110,11 @@ class DigitsCNN(Objective):
         self.name = "digits_cnn"
         conv, bias, head = norms
         self._set_layers({
-            "conv1": LayerSpec((c1, 1, 3, 3), conv),
-            "bias1": LayerSpec((c1,), bias),
-            "conv2": LayerSpec((c2, c1, 3, 3), conv),
-            "bias2": LayerSpec((c2,), bias),
-            "head": LayerSpec((n_classes, 16 * c2), head),
+            "conv1": Block((c1, 1, 3, 3), conv),
+            "bias1": Block((c1,), bias),
+            "conv2": Block((c2, c1, 3, 3), conv),
+            "bias2": Block((c2,), bias),
+            "head": Block((n_classes, 16 * c2), head),
         })
         self.lower_bound = 0.0
         self.source = "digits_cnn.py; sklearn load_digits"
@@ -216,7 +216,7 @@ class DigitsCNN(Objective):
         y = self.ytr if split == "train" else self.yte
         return float(np.mean(self.predict(P, split) == y))
 
-    def init(self, rng=0, xp=np, dtype=None):
+    def initial_point(self, rng=0, xp=np, dtype=None):
         """Kernels ``N(0, 1/fan_in)`` (``fan_in = c_in * 9``), head ``N(0, 1/(16 c2))``, zero biases."""
         rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
         pt = {}

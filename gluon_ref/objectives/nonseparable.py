@@ -2,22 +2,22 @@
 
 For these ``grad_i f`` depends on the other layers, so Assumption 1 read
 literally (for all X, Y with only ``||X_i - Y_i||`` on the right) cannot hold
-for any constants (THEORY.md section 4 caveat): take ``Y`` equal to ``X`` in
+for any constants (docs/theory.md section 4 caveat): take ``Y`` equal to ``X`` in
 block ``i`` but not elsewhere.  ``constants`` is therefore ``None``.  What the
 proofs use is the inequality along a step; :meth:`local_constants` returns
-block bounds ``h`` (see :class:`~.base.LocalConstants`) valid on a box
+block bounds ``h`` (see :class:`~.constants.LocalConstants`) valid on a box
 ``{Y : ||Y_j - X_j||_(j) <= r_j}`` around an anchor, from which the segment
 form (one-layer steps), the all-layer gradient bound and Lemma D follow.
 
 Notation for the derivations: ``kappa_l``, ``nu_l`` are the exact comparison
 constants ``||D||_F <= kappa_l ||D||_(l)``, ``||D||_2 <= nu_l ||D||_(l)``
-(:func:`~.base.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
-||G||_F`` (LMOS.md 5.7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
+(:func:`~.comparisons.norm_comparisons`); the duals satisfy ``||G||_(l)* <= kappa_l
+||G||_F`` (docs/norms.md section 5 item 7).  On the box, ``||Z_l||_2 <= beta_l := ||X_l||_2 + nu_l
 r_l``.  Every bound below is a product of these with Frobenius/spectral
 submultiplicativity ``||A B||_F <= ||A||_2 ||B||_F``; they are valid, not tight
 (tests measure the ratio).
 
-Sources: THEORY.md section 4 (caveat) and section 5 (Lemma D); deep linear
+Sources: docs/theory.md section 4 (caveat) and section 5 (Lemma D); deep linear
 networks: Arora et al., arXiv 1810.02281 (the model, not the bounds);
 reduced-rank regression optimum: Eckart-Young-Mirsky.
 """
@@ -29,7 +29,9 @@ import math
 import numpy as np
 
 from ..backend import to_numpy
-from .base import LayerSpec, LocalConstants, Objective, norm_comparisons
+from .comparisons import norm_comparisons
+from .constants import LocalConstants
+from .protocol import Block, Objective, sample_count
 from .quadratics import quadratic_constant
 
 __all__ = ["DeepLinear", "matrix_factorization", "deep_linear", "TanhMLP", "tanh_teacher_student"]
@@ -95,15 +97,15 @@ class DeepLinear(Objective):
         self.L = L
         self.widths = widths
         self.names = [f"W{l + 1}" for l in range(L)]
-        self._set_layers({self.names[l]: LayerSpec((widths[l + 1], widths[l]), norms[l])
+        self._set_layers({self.names[l]: Block((widths[l + 1], widths[l]), norms[l])
                           for l in range(L)})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.Sigma = Z @ Z.T / Z.shape[1]
         self.Sigma_yz = Y @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
         self.optimum = self._optimum()
-        self.source = "nonseparable.py (DeepLinear); THEORY.md section 4 caveat"
+        self.source = "nonseparable.py (DeepLinear); docs/theory.md section 4 caveat"
 
     def _optimum(self) -> float | None:
         lam, U = np.linalg.eigh(self.Sigma)
@@ -152,16 +154,16 @@ class DeepLinear(Objective):
             B, dB = WT @ B, VT @ B + WT @ dB
         return out
 
-    def local_constants(self, X, radii) -> LocalConstants:
-        """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
-        self._check_radii(radii)
+    def local_constants(self, X, box_radius) -> LocalConstants:
+        """Block bounds ``h`` on the box of ``box_radius`` around ``X`` (class docstring)."""
+        self._check_box_radius(box_radius)
         _, Xc = self.check_point(X)
         Xn = {k: np.asarray(to_numpy(v), dtype=np.float64) for k, v in Xc.items()}
         names, L = self.names, self.L
         specs = [self._layers[n] for n in names]
         kap, nu = zip(*(norm_comparisons(sp.norm, sp.shape) for sp in specs))
         x = [float(np.linalg.norm(Xn[n], 2)) for n in names]
-        delta = [nu[i] * float(radii[n]) for i, n in enumerate(names)]
+        delta = [nu[i] * float(box_radius[n]) for i, n in enumerate(names)]
         beta = [x[i] + delta[i] for i in range(L)]
         s = float(np.linalg.norm(self.Sigma, 2))
         lam, U = np.linalg.eigh(self.Sigma)
@@ -170,7 +172,7 @@ class DeepLinear(Objective):
         for n in names[1:]:
             P = Xn[n] @ P
         E = P @ self.Sigma - self.Sigma_yz
-        dP = sum(kap[k] * float(radii[names[k]]) * math.prod(beta[j] for j in range(L) if j != k)
+        dP = sum(kap[k] * float(box_radius[names[k]]) * math.prod(beta[j] for j in range(L) if j != k)
                  for k in range(L))
         eps = float(np.linalg.norm(E)) + s * dP
         g = []
@@ -198,7 +200,7 @@ class DeepLinear(Objective):
                 else:
                     h[l, k] = g[l] * g[k] + eps * min(kap[l] * nu[k], nu[l] * kap[k]) * math.prod(
                         beta[j] for j in range(L) if j not in (l, k))
-        return LocalConstants(tuple(names), h, dict(radii), "DeepLinear class docstring")
+        return LocalConstants(tuple(names), h, dict(box_radius), "DeepLinear class docstring")
 
 
 def matrix_factorization(M=None, rank: int = 3, seed: int = 0, shape=(6, 5),
@@ -286,10 +288,10 @@ class TanhMLP(Objective):
         if Z.ndim != 2 or Y.ndim != 2 or Z.shape[1] != Y.shape[1]:
             raise ValueError(f"Z (d x N) and Y (k x N) must share N; got {Z.shape}, {Y.shape}")
         self.name = name
-        self._set_layers({"W1": LayerSpec((hidden, Z.shape[0]), norms[0]),
-                          "W2": LayerSpec((Y.shape[0], hidden), norms[1])})
+        self._set_layers({"W1": Block((hidden, Z.shape[0]), norms[0]),
+                          "W2": Block((Y.shape[0], hidden), norms[1])})
         self.Z, self.Y = Z, Y
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.hidden = hidden
         self.lower_bound = 0.0
         self.optimum = 0.0 if (teacher_width is not None and hidden >= teacher_width) else None
@@ -322,15 +324,15 @@ class TanhMLP(Objective):
         h1 = ((dG * Sp - 2 * G * S * dS) @ xp.matrix_transpose(Z)) / nb
         return {"W1": h1, "W2": h2}
 
-    def local_constants(self, X, radii) -> LocalConstants:
-        """Block bounds ``h`` on the box of ``radii`` around ``X`` (class docstring)."""
-        self._check_radii(radii)
+    def local_constants(self, X, box_radius) -> LocalConstants:
+        """Block bounds ``h`` on the box of ``box_radius`` around ``X`` (class docstring)."""
+        self._check_box_radius(box_radius)
         _, Xc = self.check_point(X)
         W1, W2 = (np.asarray(to_numpy(Xc[k]), dtype=np.float64) for k in ("W1", "W2"))
         s1, s2 = self._layers["W1"], self._layers["W2"]
         k1, n1 = norm_comparisons(s1.norm, s1.shape)
         _, n2 = norm_comparisons(s2.norm, s2.shape)
-        r1, r2 = float(radii["W1"]), float(radii["W2"])
+        r1, r2 = float(box_radius["W1"]), float(box_radius["W2"])
         x1, x2 = float(np.linalg.norm(W1, 2)), float(np.linalg.norm(W2, 2))
         b1, b2 = x1 + n1 * r1, x2 + n2 * r2
         N, h = self.n_samples, self.hidden
@@ -360,7 +362,7 @@ class TanhMLP(Objective):
         off = math.sqrt(q1) * b2 * sigma_S + resid
         hm = np.array([[q1 * (b2 * b2 + C), off],
                        [off, sigma_S * sigma_S]])
-        return LocalConstants(("W1", "W2"), hm, dict(radii), "TanhMLP class docstring")
+        return LocalConstants(("W1", "W2"), hm, dict(box_radius), "TanhMLP class docstring")
 
 
 def tanh_teacher_student(seed: int = 0, d: int = 5, hidden: int = 6, teacher_width: int = 3,

@@ -1,7 +1,7 @@
-"""Stochastic gradient oracles with known variance (Assumption 2, THEORY.md section 4).
+"""Stochastic gradient oracles with known variance (Assumption 2, docs/theory.md section 4).
 
 An oracle separates drawing a sample from evaluating at it, so two gradients
-can share one sample (momentum variance reduction, THEORY.md section 10):
+can share one sample (momentum variance reduction, docs/theory.md section 10):
 
     xi = oracle.draw()                 # advances the seeded generator
     g  = oracle.grad(X, xi)            # dict of per-layer stochastic gradients
@@ -13,14 +13,14 @@ construction (:meth:`reset` restarts the sequence), and noise is drawn in
 NumPy float64 and then moved to the point's namespace, so a seed gives the
 same sequence on every backend.
 
-The norm of Assumption 2 is uncertain (THEORY.md section 4); both readings
+The norm of Assumption 2 is uncertain (docs/theory.md section 4); both readings
 are supported and documented per oracle:
 
 (a) ``variance_norm="dual"``: per layer, ``E ||g_i - grad_i f||_(i)*^2 = sigma_i^2``;
 (b) ``variance_norm="euclidean"``: ``E ||g - grad f||_2^2 = sigma^2`` over all
     layers (global ``sigma``), or per layer when ``sigma`` is a dict.  Then
     (a) holds with ``sigma_i <= kappa_i sigma`` where ``||G||_(i)* <= kappa_i
-    ||G||_F`` (:func:`~.base.norm_comparisons`, LMOS.md 5.7); see
+    ||G||_F`` (:func:`~.comparisons.norm_comparisons`, docs/norms.md section 5 item 7); see
     :meth:`NoiseOracle.dual_sigma_bounds`.
 """
 
@@ -32,8 +32,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import asarray_like, to_numpy
-from .base import Objective, norm_comparisons
+from ..backend import asarray_like, frobenius_norm, to_numpy
+from .comparisons import norm_comparisons
+from .protocol import Objective
 
 __all__ = ["MinibatchOracle", "NoiseOracle", "per_sample_gradients", "minibatch_variance"]
 
@@ -206,18 +207,18 @@ class NoiseOracle(_SeededOracle):
         layers = self.objective.layers
         noise = {}
         if self.variance_norm == "dual":
-            for k, spec in layers.items():
-                U = rng.standard_normal(spec.shape)
-                dn = float(spec.norm_obj.dual_norm(U))
-                fro = float(np.sqrt(np.sum(U * U)))
-                noise[k] = (self.sigma[k] * fro / (math.sqrt(spec.size) * dn)) * U
+            for k, block in layers.items():
+                U = rng.standard_normal(block.shape)
+                dn = float(block.norm_obj.dual_norm(U))
+                fro = float(frobenius_norm(U))
+                noise[k] = (self.sigma[k] * fro / (math.sqrt(block.size) * dn)) * U
         elif self.global_sigma is not None:
-            d = sum(spec.size for spec in layers.values())
-            for k, spec in layers.items():
-                noise[k] = (self.global_sigma / math.sqrt(d)) * rng.standard_normal(spec.shape)
+            d = sum(block.size for block in layers.values())
+            for k, block in layers.items():
+                noise[k] = (self.global_sigma / math.sqrt(d)) * rng.standard_normal(block.shape)
         else:
-            for k, spec in layers.items():
-                noise[k] = (self.sigma[k] / math.sqrt(spec.size)) * rng.standard_normal(spec.shape)
+            for k, block in layers.items():
+                noise[k] = (self.sigma[k] / math.sqrt(block.size)) * rng.standard_normal(block.shape)
         base = self.base.draw() if self.base is not None else None
         return NoiseSample(noise, base)
 
@@ -242,9 +243,9 @@ class NoiseOracle(_SeededOracle):
         layers = self.objective.layers
         d = sum(s.size for s in layers.values())
         out = {}
-        for k, spec in layers.items():
-            kappa, _ = norm_comparisons(spec.norm, spec.shape)
-            ef = (self.global_sigma ** 2 * spec.size / d) if self.global_sigma is not None \
+        for k, block in layers.items():
+            kappa, _ = norm_comparisons(block.norm, block.shape)
+            ef = (self.global_sigma ** 2 * block.size / d) if self.global_sigma is not None \
                 else self.sigma[k] ** 2
             out[k] = kappa * math.sqrt(ef)
         return out

@@ -1,14 +1,14 @@
 """Layer-separable objectives ``f(X) = sum_i f_i(X_i)`` assembled from per-layer terms.
 
 A :class:`LayerTerm` is one ``f_i`` on one block: its value and gradient, its
-Hessian-vector product, its proved constants (:class:`~.base.LayerConstants`)
+Hessian-vector product, its proved constants (:class:`~.constants.LayerConstants`)
 and its lower bound / optimum.  :class:`SeparableObjective` sums terms; it is
-the family on which Assumption 1 (THEORY.md section 4) can hold literally,
+the family on which Assumption 1 (docs/theory.md section 4) can hold literally,
 because ``grad_i f`` depends on ``X_i`` only.
 
 Finite-sum terms (least squares, GLMs) share one sample index set: a
 minibatch ``batch`` selects the same samples in every finite-sum layer (one
-sample ``xi`` shared by all layers, Algorithm 1 of THEORY.md section 3);
+sample ``xi`` shared by all layers, Algorithm 1 of docs/theory.md section 3);
 deterministic terms ignore it.
 """
 
@@ -19,12 +19,14 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..norms import get_norm
-from .base import LayerConstants, LayerSpec, Objective, _DataCache, to_namespace
+from .constants import LayerConstants
+from .datacache import DataCache
+from .protocol import Block, Objective, to_namespace
 
 __all__ = ["LayerTerm", "SeparableObjective"]
 
 
-class LayerTerm(_DataCache):
+class LayerTerm(DataCache):
     """One separable term ``f_i`` on a block of ``shape`` posed in ``norm``.
 
     Subclasses set ``shape``, ``norm``, ``constants`` (proved, see their
@@ -40,8 +42,8 @@ class LayerTerm(_DataCache):
     _cache_limit = 64
 
     def __init__(self, shape, norm: str):
-        self.spec = LayerSpec(tuple(shape), norm)
-        self.shape = self.spec.shape
+        self.block = Block(tuple(shape), norm)
+        self.shape = self.block.shape
         self.norm = norm
         self.norm_obj = get_norm(norm)
         self._cache: dict[tuple, Any] = {}
@@ -60,7 +62,7 @@ class LayerTerm(_DataCache):
         raise NotImplementedError
 
     def check_domain(self, xp, x, name: str) -> None:
-        """Raise :class:`~.base.DomainError` naming the layer if needed."""
+        """Raise :class:`~.protocol.DomainError` naming the layer if needed."""
 
     def describe(self) -> str:
         """One-line description for tables."""
@@ -89,7 +91,7 @@ class SeparableObjective(Objective):
         self.terms = dict(terms)
         self.name = name
         self.source = source
-        self._set_layers({k: t.spec for k, t in self.terms.items()})
+        self._set_layers({k: t.block for k, t in self.terms.items()})
         counts = {t.n_samples for t in self.terms.values() if t.n_samples is not None}
         if len(counts) > 1:
             raise ValueError(

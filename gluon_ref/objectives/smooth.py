@@ -20,7 +20,7 @@ K>``, ``K = Z Z^T / N``.  By Cauchy-Schwarz for the PSD form (as in
 right-multiplication quadratic constant of :func:`.quadratics.quadratic_constant`;
 integrating along the segment gives Assumption 1 with
 
-    L0 = c_max * q*_K,  L1 = 0,  for all X, Y (radius infinite).
+    L0 = c_max * q*_K,  L1 = 0,  for all X, Y (valid_within infinite).
 
 Tightness: the supremum of ``phi''`` is attained (``X = 0``, resp. ``X = X*``),
 where the Hessian is exactly ``c_max`` times the quadratic's, so the constant is
@@ -43,7 +43,8 @@ because ``cosh(t + u) <= cosh t cosh u + |sinh t| sinh|u|`` and ``cosh t <= 1 +
 * Hessian form: ``||H_X D||_* <= cosh(t) a^2 ||D|| <= (a^2 + a ||grad f||_*) ||D||``,
   i.e. ``(L0h, L1h) = (a^2, a)``, exactly tight (``t = 0`` and ``t -> inf``
   with ``D`` the dual maximiser of ``A``).  Not L-smooth: ``cosh t`` is unbounded.
-* Assumption 1 anchored at X (section 4 form) for ``||Y - X|| <= R``: by (S)
+* Assumption 1 anchored at X (section 4 form) for ``||Y - X|| <= R``
+  (``R = valid_within``): by (S)
   with ``|s| = |<A, Y - X>| <= a r``,
   ``||grad f(Y) - grad f(X)||_* <= a sinh(a r) + g (e^{a r} - 1)``, ``g = a |sinh t|``, so
 
@@ -52,27 +53,31 @@ because ``cosh(t + u) <= cosh t cosh u + |sinh t| sinh|u|`` and ``cosh t <= 1 +
   Default ``R = 1/a = 1/L1h``: ``L0 = sinh(1) a^2``, ``L1 = (e - 1) a``; then
   Theorem 1's stepsize ``t* = g/(L0 + L1 g) < 1/L1 < R`` stays in the region.
   Both constants are attained in the limit (``t = 0`` resp. ``t -> inf`` at ``r = R``).
-  Without a radius Assumption 1 fails for every finite ``(L0, L1)``: anchored
+  Without such a bound on the step Assumption 1 fails for every finite ``(L0, L1)``: anchored
   at ``t = 0`` (``g = 0``), ``a |sinh(a r)| / r`` is unbounded.
 
 :class:`ElementwiseCoshLayer` ``f(X) = sum_e W_e (cosh(X_e - C_e) - 1)`` with
-``W > 0``, for the *absolute* norms (Frobenius, rms, l_inf, sign, max-entry,
-l1, ColNorm, RowNorm and their unscaled versions: ``||G||`` depends on ``|G|``
-only, monotonically, and ``max_e |D_e| <= ||D||_base``).  With ``||.|| = c
-||.||_base`` and ``q*_W`` the elementwise quadratic constant:
+``W > 0``, for the norms whose geometry is *absolute*
+(:attr:`gluon_ref.geometry.Geometry.absolute`: Frobenius, rms, l_inf, sign,
+max-entry, l1, ColNorm, RowNorm, inf->inf and their unscaled versions).  An
+absolute norm is monotone in ``|D|`` (Bauer, Stoer and Witzgall 1961), and so
+is its dual; with ``||E_e||_base = 1`` for every unit entry this gives
+``max_e |D_e| <= ||D||_base``.  With ``||.|| = c ||.||_base`` and ``q*_W`` the
+elementwise quadratic constant:
 
 * Hessian form: ``H_X D = W cosh(T) D`` with ``cosh <= 1 + |sinh|``:
   ``||H D||_* <= ||W D||_* + || |grad f| * D ||_* <= (q*_W + ||grad f||_* / c) ||D||``
-  using ``||G * D||_base* <= ||G||_base* ||D||_base`` (Hoelder per column /
-  row / entry), so ``(L0h, L1h) = (q*_W, 1/c)``.
-* radius form by (S) entrywise with ``u = max_e |D_e| <= r / c``:
+  using ``||G * D||_base* <= ||G||_base* max_e |D_e| <= ||G||_base* ||D||_base``
+  (``|G * D| <= max_e |D_e| |G|`` entrywise and the dual's monotonicity), so
+  ``(L0h, L1h) = (q*_W, 1/c)``.
+* restricted form (``R = valid_within``) by (S) entrywise with ``u = max_e |D_e| <= r / c``:
   ``L0(R) = q*_W sinh(R/c)/(R/c)``, ``L1(R) = (e^{R/c} - 1)/R``; default ``R = c``.
 
 Domain: the functions are entire, but ``cosh`` overflows; the domain is the
 set where ``f`` is finite in the working dtype, ``|argument| <= log(max
 float) - log(sum of weights) - 1``; outside it a ``ValueError`` names the layer.
 
-Sources: THEORY.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
+Sources: docs/theory.md sections 4-5; (L0, L1)-smoothness: Zhang et al., "Why
 gradient clipping accelerates training", arXiv 1905.11881; Gluon, arXiv 2505.13416.
 """
 
@@ -82,7 +87,9 @@ import math
 
 import numpy as np
 
-from .base import DomainError, LayerConstants
+from ..norms import NORM_CATALOGUE
+from .constants import LayerConstants
+from .protocol import DomainError, sample_count
 from .quadratics import quadratic_constant
 from .separable import LayerTerm, SeparableObjective
 
@@ -92,11 +99,7 @@ __all__ = [
     "ElementwiseCoshLayer",
     "glm_objective",
     "cosh_objective",
-    "ABSOLUTE_NORMS",
 ]
-
-ABSOLUTE_NORMS = ("frobenius", "rms", "linf", "max_entry", "sign", "l1",
-                  "colnorm", "colnorm_normalized", "l1_to_l2", "rownorm", "l2_to_linf")
 
 _SINH1 = math.sinh(1.0)
 _EM1 = math.e - 1.0
@@ -128,7 +131,7 @@ class GLMLayer(LayerTerm):
             raise ValueError("logistic labels must be -1 or +1")
         self.loss = loss
         self.Z, self.T = Z, T
-        self.n_samples = Z.shape[1]
+        self.n_samples = sample_count(Z, type(self).__name__)
         self.K = Z @ Z.T / Z.shape[1]
         self.lower_bound = 0.0
         if loss == "logcosh":
@@ -183,7 +186,7 @@ class RidgeCoshLayer(LayerTerm):
 
     kind = "ridge_cosh"
 
-    def __init__(self, A, b: float, norm: str, radius: float | None = None):
+    def __init__(self, A, b: float, norm: str, valid_within: float | None = None):
         A = np.asarray(A, dtype=np.float64)
         super().__init__(A.shape, norm)
         if not np.all(np.isfinite(A)) or not np.any(A != 0):
@@ -191,15 +194,15 @@ class RidgeCoshLayer(LayerTerm):
         self.A = A
         self.b = float(b)
         self.a = float(self.norm_obj.dual_norm(A))
-        self.radius = 1.0 / self.a if radius is None else float(radius)
-        if not (self.radius > 0 and math.isfinite(self.radius)):
-            raise ValueError(f"radius must be finite and > 0, got {radius}")
+        self.valid_within = 1.0 / self.a if valid_within is None else float(valid_within)
+        if not (self.valid_within > 0 and math.isfinite(self.valid_within)):
+            raise ValueError(f"valid_within must be finite and > 0, got {valid_within}")
         self.lower_bound = self.optimum = 0.0
         self.center = A * (self.b / float(np.sum(A * A)))  # <A, center> = b
 
     @property
     def constants(self) -> LayerConstants:
-        a, R = self.a, self.radius
+        a, R = self.a, self.valid_within
         u = a * R
         return LayerConstants(a * a * math.sinh(u) / u, a * math.expm1(u) / u, R, (a * a, a), 1.0,
                               f"ridge cosh, a = ||A||_* = {a:.6g}: L0 = a^2 sinh(aR)/(aR), "
@@ -235,28 +238,29 @@ class ElementwiseCoshLayer(LayerTerm):
 
     kind = "elementwise_cosh"
 
-    def __init__(self, W, center, norm: str, radius: float | None = None):
+    def __init__(self, W, center, norm: str, valid_within: float | None = None):
         center = np.asarray(center, dtype=np.float64)
         W = np.asarray(W, dtype=np.float64)
         super().__init__(center.shape, norm)
-        if self.norm_obj.name not in ABSOLUTE_NORMS:
+        if not self.norm_obj.geometry.absolute:
+            absolute = [n for n, e in NORM_CATALOGUE.items() if e.geometry.absolute]
             raise ValueError(
                 f"elementwise cosh constants are derived for absolute norms only "
-                f"({', '.join(ABSOLUTE_NORMS)}); got {norm!r} (use RidgeCoshLayer)"
+                f"({', '.join(absolute)}); got {norm!r} (use RidgeCoshLayer)"
             )
         if W.shape != center.shape or np.any(W <= 0) or not np.all(np.isfinite(W)):
             raise ValueError(f"W must be positive, finite, shape {center.shape}")
         self.W, self.center = W, center
-        self.c = self.norm_obj.scale(center.shape)
-        self.radius = self.c if radius is None else float(radius)
-        if not (self.radius > 0 and math.isfinite(self.radius)):
-            raise ValueError(f"radius must be finite and > 0, got {radius}")
+        self.c = self.norm_obj.shape_factor(center.shape)
+        self.valid_within = self.c if valid_within is None else float(valid_within)
+        if not (self.valid_within > 0 and math.isfinite(self.valid_within)):
+            raise ValueError(f"valid_within must be finite and > 0, got {valid_within}")
         self._q = quadratic_constant("elementwise", W, center.shape, norm)
         self.lower_bound = self.optimum = 0.0
 
     @property
     def constants(self) -> LayerConstants:
-        q, c, R = self._q.value, self.c, self.radius
+        q, c, R = self._q.value, self.c, self.valid_within
         u = R / c
         return LayerConstants(q * math.sinh(u) / u, math.expm1(u) / R, R, (q, 1.0 / c), 1.0,
                               f"elementwise cosh: q*_W = {q:.6g} ({self._q.note}), c = {c:.6g}, "
@@ -295,6 +299,9 @@ def glm_objective(seed: int = 0, n_samples: int = 96, loss: str = "logistic",
     probability 0.1 (non-separable data, so ``inf f > 0``); logcosh targets
     ``X* z_s`` (optimum 0 at ``X*``).  Reproducible from ``seed``.
     """
+    # validated first: any other string used to build a log-cosh GLM silently
+    if loss not in GLMLayer.LOSSES:
+        raise ValueError(f"loss must be one of {sorted(GLMLayer.LOSSES)}, got {loss!r}")
     rng = np.random.default_rng(seed)
     specs = specs or {"spectral": ((4, 5), "spectral"), "rms_to_rms": ((3, 6), "rms_to_rms"),
                       "rownorm": ((3, 4), "rownorm"), "linf": ((2, 3), "linf"),

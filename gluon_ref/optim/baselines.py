@@ -1,8 +1,8 @@
 """Simple presets: layer-wise normalized GD and signSGD (LMO methods), and SGD (a baseline).
 
-**Layer-wise normalized GD** (THEORY.md section 9): ``X <- X - lr M/||M||_F``,
+**Layer-wise normalized GD** (docs/theory.md section 9): ``X <- X - lr M/||M||_F``,
 the Gluon step with the Frobenius norm and radius ``lr``.
-**Layer-wise signSGD / Signum** (THEORY.md section 9; Bernstein et al.,
+**Layer-wise signSGD / Signum** (docs/theory.md section 9; Bernstein et al.,
 arXiv 1802.04434): ``X <- X - lr sign(M)``, the Gluon step with the l_inf norm.
 For both, ``momentum = beta`` is an EMA with a zero-initialised buffer,
 ``M <- beta M + (1 - beta) g`` (Signum's convention, which is the ``"scion"``
@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..backend import namespace
-from .base import Optimizer
+from ..backend import frobenius_norm, namespace
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper
+from .layers import check_flag, check_hyper
 from .momentum import Momentum, scion as scion_momentum
 
 __all__ = ["NormalizedGD", "SignSGD", "SGD"]
@@ -47,6 +47,7 @@ class _LayerwiseMomentumDescent(Optimizer):
 
     #: catalogue norm of the Gluon step this preset is (see :meth:`as_gluon`)
     gluon_norm: ClassVar[str] = ""
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -56,13 +57,13 @@ class _LayerwiseMomentumDescent(Optimizer):
         raise NotImplementedError
 
     def _update(self, params, grads, state):
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_b = {}, {}
         for name, x in params.items():
             m = _ema(bufs, name, grads[name], self.momentum)
             new_p[name] = self._move(namespace(x), x, m)
             new_b[name] = m
-        return new_p, ({"momentum_buffer": new_b} if self.momentum else {}), {}
+        return new_p, state.advance(momentum_buffer=new_b if self.momentum else {})
 
     def as_gluon(self, params) -> GluonConfig:
         return gluon_config(params, norms=self.gluon_norm, stepsizes=self.lr,
@@ -77,8 +78,9 @@ class NormalizedGD(_LayerwiseMomentumDescent):
     gluon_norm: ClassVar[str] = "frobenius"
 
     def _move(self, xp, x, m):
-        nrm = float(xp.sqrt(xp.sum(m * m)))
-        return x - (self.lr / nrm) * m if nrm > 0 else x
+        nrm = frobenius_norm(m)
+        # m / ||m|| first: lr / ||m|| overflows for subnormal m
+        return x - self.lr * (m / nrm) if bool(nrm > 0) else x
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,19 @@ class SGD(Optimizer):
     weight_decay: float = 0.0
     nesterov: bool = False
     name: str = "sgd"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
         check_hyper("momentum", self.momentum)
         check_hyper("dampening", self.dampening, high=1.0)
         check_hyper("weight_decay", self.weight_decay)
+        check_flag("nesterov", self.nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening (as torch)")
 
     def _update(self, params, grads, state):
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_b = {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -123,4 +127,4 @@ class SGD(Optimizer):
                 new_b[name] = b
                 g = g + self.momentum * b if self.nesterov else b
             new_p[name] = p - self.lr * g
-        return new_p, ({"momentum_buffer": new_b} if new_b else {}), {}
+        return new_p, state.advance(momentum_buffer=new_b)

@@ -1,4 +1,4 @@
-"""The generic Gluon step: layer-wise LMO updates (THEORY.md sections 2-3).
+"""The generic Gluon step: layer-wise LMO updates (docs/theory.md sections 2-3).
 
 For every layer ``i``, from the same iterate ``X^k``:
 
@@ -10,7 +10,7 @@ For every layer ``i``, from the same iterate ``X^k``:
    * unconstrained (uSCG, Gluon's analysis):  ``X_i <- X_i + t_i D_i``,
      step length exactly ``t_i`` in the layer norm;
    * constrained (SCG, Frank-Wolfe type, the Scion code's default) with layer
-     radius ``rho_i``: ``X_i <- (1 - gamma_i) X_i + gamma_i rho_i D_i``.
+     constraint radius ``rho_i``: ``X_i <- (1 - gamma_i) X_i + gamma_i rho_i D_i``.
      This is decoupled weight decay with ``eta = gamma rho`` and
      ``lambda = 1/rho``; iterates that start in the ``rho``-ball stay in it.
 
@@ -20,18 +20,20 @@ momentum ``"scion"`` with the constrained update.  The theory assumes an
 exact LMO; spectral norms take an ``orthogonalizer`` (Newton-Schulz) to model
 practice.
 
-Functional core: :func:`init` and :func:`step` (state carries the config);
-:class:`Gluon` is the same as an :class:`~gluon_ref.optim.base.Optimizer`.
+The step is :class:`Gluon`, an :class:`~gluon_ref.optim.base.Optimizer` like
+every preset: ``state = opt.init(params)``, ``params, state = opt.step(params,
+grads, state)``.  :func:`gluon_config` builds its :class:`GluonConfig` (one
+:class:`LayerRule` per layer).
 
 Example
 -------
 >>> import numpy as np
->>> from gluon_ref.optim import gluon_config, init, step
+>>> from gluon_ref.optim import Gluon, gluon_config
 >>> params = {"w": np.eye(3), "b": np.zeros(3)}
->>> cfg = gluon_config(params, norms={"w": "spectral", "b": "rms"}, stepsizes=0.1)
->>> state = init(params, cfg)
+>>> opt = Gluon(gluon_config(params, norms={"w": "spectral", "b": "rms"}, stepsizes=0.1))
+>>> state = opt.init(params)
 >>> grads = {"w": np.diag([3.0, 2.0, 1.0]), "b": np.ones(3)}
->>> new, state = step(params, grads, state)
+>>> new, state = opt.step(params, grads, state)
 >>> np.round(np.diag(new["w"]), 3).tolist()      # X - 0.1 * U V^T
 [0.9, 0.9, 0.9]
 """
@@ -41,52 +43,53 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..geometry import Spectral
 from ..norms import Norm, get_norm
-from .base import OptState, Optimizer
+from .base import MomentumState, Optimizer
 from .layers import ROLES, as_named, check_hyper, check_params, check_step_inputs, resolve_roles
 from .momentum import Momentum
 from .stepsizes import StepContext, StepsizePolicy, as_policy
 
-__all__ = ["LayerSpec", "GluonConfig", "gluon_config", "Gluon", "init", "step"]
+__all__ = ["LayerRule", "GluonConfig", "gluon_config", "Gluon"]
 
 
 @dataclass(frozen=True)
-class LayerSpec:
-    """One layer: its norm, stepsize policy, optional SCG radius ``rho`` and role.
+class LayerRule:
+    """How Gluon updates one layer: its norm, stepsize policy, optional SCG radius ``rho`` and role.
 
-    ``radius=None`` means unconstrained (``X + t lmo(M)``, the policy gives
-    ``t``); a number ``rho`` means constrained (the policy gives ``gamma`` in
-    ``[0, 1]``).
+    ``constraint_radius=None`` means unconstrained (``X + t lmo(M)``, the
+    policy gives the step's LMO radius ``t``); a number ``rho`` means the
+    constrained SCG update on the feasible ball ``||X_i|| <= rho`` (the
+    policy gives ``gamma`` in ``[0, 1]``; iterates that start in the ball
+    stay in it).
     """
 
     norm: Norm
     stepsize: StepsizePolicy
-    radius: float | None = None
+    constraint_radius: float | None = None
     role: str = ""
 
     def __post_init__(self):
         if not isinstance(self.norm, Norm):
-            raise TypeError(f"LayerSpec.norm must be a Norm (use get_norm), got {type(self.norm).__name__}")
+            raise TypeError(f"LayerRule.norm must be a Norm (use get_norm), got {type(self.norm).__name__}")
         if not isinstance(self.stepsize, StepsizePolicy):
-            raise TypeError("LayerSpec.stepsize must be a StepsizePolicy (use as_policy)")
-        if self.radius is not None:
-            check_hyper("radius rho (constrained)", self.radius, low_open=True)
+            raise TypeError("LayerRule.stepsize must be a StepsizePolicy (use as_policy)")
+        if self.constraint_radius is not None:
+            check_hyper("constraint_radius rho", self.constraint_radius, low_open=True)
 
 
 @dataclass(frozen=True)
 class GluonConfig:
-    """Layer specs by name and one momentum convention for all layers."""
+    """One :class:`LayerRule` per layer name and one momentum convention for all layers."""
 
-    layers: Mapping[str, LayerSpec]
+    layers: Mapping[str, LayerRule]
     momentum: Momentum = field(default_factory=Momentum)
 
     def __post_init__(self):
         if not self.layers:
             raise ValueError("GluonConfig needs at least one layer")
-        for name, spec in self.layers.items():
-            if not isinstance(spec, LayerSpec):
-                raise TypeError(f"layer {name!r}: expected a LayerSpec, got {type(spec).__name__}")
+        for name, rule in self.layers.items():
+            if not isinstance(rule, LayerRule):
+                raise TypeError(f"layer {name!r}: expected a LayerRule, got {type(rule).__name__}")
         if not isinstance(self.momentum, Momentum):
             raise TypeError("momentum must be a Momentum (see gluon_ref.optim.momentum)")
 
@@ -101,53 +104,74 @@ def _lookup(value, name: str, shape, role: str, what: str):
         raise ValueError(f"no {what} for layer {name!r} (role {role!r}); the mapping has keys "
                          f"{sorted(value)} (layer names or roles {', '.join(ROLES)})")
     if callable(value) and not isinstance(value, (StepsizePolicy, Norm)):
+        if what == "stepsize" and _positional_arity(value) == 1:
+            return value          # a policy function ctx -> t (as_policy wraps it)
         return value(name, tuple(shape))
     return value
 
 
+def _positional_arity(fn) -> int | None:
+    """Number of required positional parameters of ``fn`` (None if it cannot be inspected)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
+
+
 def gluon_config(params, *, norms, stepsizes, momentum: Momentum | None = None,
-                 radii=None, roles=None, orthogonalizer=None) -> GluonConfig:
+                 constraint_radii=None, roles=None, orthogonalizer=None) -> GluonConfig:
     """Build a :class:`GluonConfig` for ``params``.
 
-    ``norms``, ``stepsizes`` and ``radii`` are each one value for all layers,
+    ``norms``, ``stepsizes`` and ``constraint_radii`` are each one value for all layers,
     a mapping keyed by layer name or by role (``hidden``, ``embedding``,
     ``output``, ``bias``, ``conv``; names win), or a callable
-    ``(name, shape) -> value``.  Norms are catalogue names or
+    ``(name, shape) -> value``; for ``stepsizes`` a callable of one argument
+    is a policy function ``ctx -> t`` (:func:`~gluon_ref.optim.stepsizes.as_policy`)
+    for every layer.  Norms are catalogue names or
     :class:`~gluon_ref.norms.Norm` objects (unknown names raise ``ValueError``
-    listing the valid ones); stepsizes are numbers or policies; ``radii``
-    (``None`` = unconstrained) are SCG radii ``rho``.  ``orthogonalizer``
+    listing the valid ones); stepsizes are numbers or policies;
+    ``constraint_radii`` (``None`` = unconstrained) are the SCG radii ``rho``
+    of :class:`LayerRule`.  ``orthogonalizer``
     (callable or name) replaces the exact polar factor in every spectral-family
     norm.  ``roles`` overrides :func:`~gluon_ref.optim.layers.default_role`.
     """
     named, _ = check_params(params)
     shapes = {n: tuple(int(d) for d in x.shape) for n, x in named.items()}
     role_of = resolve_roles(shapes, roles)
-    specs = {}
+    rules = {}
     for name, shape in shapes.items():
         role = role_of[name]
         norm = get_norm(_lookup(norms, name, shape, role, "norm"))
-        if orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(orthogonalizer)
         if len(shape) not in norm.ndims:
             raise ValueError(f"layer {name!r} has shape {shape}, but norm {norm.name!r} accepts "
                              f"ndim {norm.ndims}")
         policy = as_policy(_lookup(stepsizes, name, shape, role, "stepsize"))
-        radius = None if radii is None else _lookup(radii, name, shape, role, "radius")
-        specs[name] = LayerSpec(norm=norm, stepsize=policy, radius=radius, role=role)
-    return GluonConfig(layers=specs, momentum=momentum or Momentum())
+        rho = (None if constraint_radii is None
+               else _lookup(constraint_radii, name, shape, role, "constraint_radius"))
+        rules[name] = LayerRule(norm=norm, stepsize=policy, constraint_radius=rho, role=role)
+    return GluonConfig(layers=rules, momentum=momentum or Momentum())
 
 
 @dataclass(frozen=True)
 class Gluon(Optimizer):
     """The generic Gluon optimizer for one :class:`GluonConfig` (see the module docstring).
 
-    ``state.info["stepsizes"][layer]`` is the realised step length
-    ``t_i`` (``gamma_i rho_i`` for constrained layers) and
+    The state is a :class:`~gluon_ref.optim.base.MomentumState` whose
+    ``momentum_buffer`` is the momentum convention's buffer (empty for
+    ``"none"``).  ``state.info["stepsizes"][layer]`` is the realised step
+    length ``t_i`` (``gamma_i rho_i`` for constrained layers) and
     ``state.info["gammas"]`` the SCG ``gamma_i``.
     """
 
     config: GluonConfig
     name: str = "gluon"
+    state_type = MomentumState
 
     def _check_layers(self, named):
         if set(named) != set(self.config.layers):
@@ -160,7 +184,7 @@ class Gluon(Optimizer):
                 raise ValueError(f"layer {n!r} has ndim {x.ndim}; its norm "
                                  f"{self.config.layers[n].norm.name!r} accepts {nd}")
 
-    def step(self, params, grads, state: OptState, *, grads_prev=None):
+    def step(self, params, grads, state: MomentumState, *, grads_prev=None):
         """One Gluon step; ``grads_prev`` (mapping like ``grads``) only for momentum ``"mvr"``."""
         if grads_prev is not None:
             check_step_inputs(params, grads_prev, what="grads_prev")
@@ -172,25 +196,26 @@ class Gluon(Optimizer):
     def _update(self, params, grads, state, grads_prev=None):
         prev = as_named(grads_prev)[0] if grads_prev is not None else {}
         mom = self.config.momentum
-        old_buf = state.slots.get("momentum", {})
+        old_buf = state.momentum_buffer
         k = state.k
         # pass 1: momentum, direction and stepsize for every layer; nothing is applied yet,
         # so a bad stepsize raises before any new state exists
         plan = {}
         for name, x in params.items():
-            spec = self.config.layers[name]
+            rule = self.config.layers[name]
+            rho = rule.constraint_radius
             m, buf = mom.update(old_buf.get(name), grads[name], k, prev.get(name))
-            d = spec.norm.lmo(m)
-            ctx = StepContext(k=k, name=name, shape=tuple(x.shape), norm=spec.norm, param=x,
+            d = rule.norm.lmo(m)
+            ctx = StepContext(k=k, name=name, shape=tuple(x.shape), norm=rule.norm, param=x,
                               grad=grads[name], momentum=m, direction=d)
-            s = spec.stepsize(ctx)
-            if spec.radius is None:
+            s = rule.stepsize(ctx)
+            if rho is None:
                 check_hyper(f"stepsize t of layer {name!r} at step {k}", s)
                 gamma, t = 0.0, s
             else:
                 gamma = check_hyper(f"gamma of layer {name!r} at step {k}", s, high=1.0)
-                t = gamma * spec.radius
-            plan[name] = (d, buf, gamma, t, spec.radius)
+                t = gamma * rho
+            plan[name] = (d, buf, gamma, t, rho)
         new_params, new_buf, ts, gammas = {}, {}, {}, {}
         for name, x in params.items():
             d, buf, gamma, t, rho = plan[name]
@@ -201,26 +226,5 @@ class Gluon(Optimizer):
             if buf is not None:
                 new_buf[name] = buf
             ts[name], gammas[name] = t, gamma
-        slots = {"momentum": new_buf} if new_buf else {}
-        return new_params, slots, {"stepsizes": ts, "gammas": gammas}
-
-
-@dataclass(frozen=True)
-class GluonState(OptState):
-    """:class:`OptState` that also carries the :class:`GluonConfig` (functional API)."""
-
-    config: GluonConfig | None = None
-
-
-def init(params, config: GluonConfig) -> GluonState:
-    """Functional ``init``: a fresh state for ``params`` under ``config``."""
-    s = Gluon(config).init(params)
-    return GluonState(k=s.k, layers=s.layers, slots=s.slots, info=s.info, config=config)
-
-
-def step(params, grads, state: GluonState, *, grads_prev=None):
-    """Functional ``step``: ``(new_params, new_state)``; inputs are never mutated."""
-    if not isinstance(state, GluonState) or state.config is None:
-        raise TypeError("state must come from gluon_ref.optim.init(params, config)")
-    new_p, s = Gluon(state.config).step(params, grads, state, grads_prev=grads_prev)
-    return new_p, GluonState(k=s.k, layers=s.layers, slots=s.slots, info=s.info, config=state.config)
+        return new_params, state.advance(momentum_buffer=new_buf,
+                                         info={"stepsizes": ts, "gammas": gammas})

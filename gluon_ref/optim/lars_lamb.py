@@ -1,4 +1,4 @@
-"""LARS and LAMB in their reference forms (THEORY.md sections 11.1 and 11.2).
+"""LARS and LAMB in their reference forms (docs/theory.md sections 11.1 and 11.2).
 
 **LARS** (You, Gitman and Ginsburg, arXiv 1708.03888), TF reference, per layer:
 
@@ -34,18 +34,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..backend import namespace
-from .adam import _adam_direction
-from .base import Optimizer
+from ..backend import frobenius_norm, namespace
+from .adam import AdamState, _adam_direction
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_betas, check_hyper
 from .stepsizes import TrustRatio
 
 __all__ = ["LARS", "LAMB"]
-
-
-def _fro(xp, a) -> float:
-    return float(xp.sqrt(xp.sum(a * a)))
 
 
 @dataclass(frozen=True)
@@ -57,6 +53,7 @@ class LARS(Optimizer):
     weight_decay: float = 1e-4
     trust_coefficient: float = 1e-3
     name: str = "lars"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -65,12 +62,11 @@ class LARS(Optimizer):
         check_hyper("trust_coefficient", self.trust_coefficient)
 
     def _update(self, params, grads, state):
-        vs = state.slots.get("momentum_buffer", {})
+        vs = state.momentum_buffer
         new_p, new_v, ratios = {}, {}, {}
         for name, w in params.items():
-            xp = namespace(w)
             g = grads[name]
-            wn, gn = _fro(xp, w), _fro(xp, g)
+            wn, gn = float(frobenius_norm(w)), float(frobenius_norm(g))
             if wn > 0 and gn > 0:
                 local = self.trust_coefficient * wn / (gn + self.weight_decay * wn)
             else:
@@ -80,13 +76,13 @@ class LARS(Optimizer):
             new_p[name] = w - v
             new_v[name] = v
             ratios[name] = local
-        return new_p, {"momentum_buffer": new_v}, {"trust_ratios": ratios}
+        return new_p, state.advance(momentum_buffer=new_v, info={"trust_ratios": ratios})
 
     def as_gluon(self, params) -> GluonConfig:
         """Frobenius LMO with radius lr eta_tr ||w||_F: valid only for momentum = 0, weight_decay = 0."""
         if self.momentum != 0 or self.weight_decay != 0:
             raise ValueError("LARS is a Gluon (Euclidean LMO) step only with momentum=0 and "
-                             "weight_decay=0 (THEORY.md 11.1)")
+                             "weight_decay=0 (docs/theory.md 11.1)")
         return gluon_config(params, norms="frobenius",
                             stepsizes=TrustRatio(self.lr, trust=self.trust_coefficient))
 
@@ -101,6 +97,7 @@ class LAMB(Optimizer):
     weight_decay: float = 0.0
     phi: Callable[[float], float] | None = None
     name: str = "lamb"
+    state_type = AdamState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -112,24 +109,25 @@ class LAMB(Optimizer):
         b1, b2 = (float(b) for b in self.betas)
         k = state.k
         c1, c2 = 1.0 - b1 ** (k + 1), 1.0 - b2 ** (k + 1)
-        ms, vs = state.slots.get("exp_avg", {}), state.slots.get("exp_avg_sq", {})
+        ms, vs = state.momentum_buffer, state.second_moment
         new_p, new_m, new_v, ratios = {}, {}, {}, {}
         for name, x in params.items():
             xp = namespace(x)
             m, v, r = _adam_direction(xp, grads[name], ms.get(name), vs.get(name),
                                       b1, b2, c1, c2, self.eps)
             u = r + self.weight_decay * x
-            xn, un = _fro(xp, x), _fro(xp, u)
+            xn, un = float(frobenius_norm(x)), float(frobenius_norm(u))
             phi_x = xn if self.phi is None else float(self.phi(xn))
             ratio = phi_x / un if (xn > 0 and un > 0) else 1.0
             new_p[name] = x - (self.lr * ratio) * u
             new_m[name], new_v[name] = m, v
             ratios[name] = ratio
-        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v}, {"trust_ratios": ratios}
+        return new_p, state.advance(momentum_buffer=new_m, second_moment=new_v,
+                                    info={"trust_ratios": ratios})
 
     def as_gluon(self, params) -> GluonConfig:
         """l_inf LMO with trust-ratio radius: valid only for betas = (0, 0), eps = 0, weight_decay = 0."""
         if tuple(self.betas) != (0.0, 0.0) or self.eps != 0 or self.weight_decay != 0:
             raise ValueError("LAMB is a Gluon (layer-normalised sign) step only with betas=(0, 0), "
-                             "eps=0, weight_decay=0 (THEORY.md 11.2)")
+                             "eps=0, weight_decay=0 (docs/theory.md 11.2)")
         return gluon_config(params, norms="linf", stepsizes=TrustRatio(self.lr, phi=self.phi))

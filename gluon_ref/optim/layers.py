@@ -3,10 +3,10 @@
 Parameters are a mapping ``name -> array`` or a sequence of arrays (then the
 names are ``"0"``, ``"1"``, ...); every optimizer in :mod:`gluon_ref.optim`
 returns new parameters in the same container type.  Layout follows PyTorch
-(THEORY.md section 1): a weight is ``(d_out, d_in)``, a conv kernel
+(docs/theory.md section 1): a weight is ``(d_out, d_in)``, a conv kernel
 ``(c_out, c_in, k, k)``, a bias a vector.
 
-**Roles** (THEORY.md section 9, LMOS.md section 2c).  Scion, unScion and
+**Roles** (docs/theory.md section 9, docs/norms.md section 2c).  Scion, unScion and
 Gluon assign a norm and a radius to a layer by what it does.  The roles are
 
 =============  ================================================================
@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from ..backend import check_finite, check_float_array, namespace
+from ..backend import check_count, check_finite, check_float_array, namespace
 
 __all__ = [
     "ROLES",
@@ -46,12 +46,13 @@ __all__ = [
     "check_step_inputs",
     "check_hyper",
     "check_count",
+    "check_flag",
     "check_betas",
 ]
 
 ROLES = ("hidden", "embedding", "output", "bias", "conv")
 
-#: Role -> catalogue norm rules of THEORY.md section 9 (pass one as ``norms=`` to
+#: Role -> catalogue norm rules of docs/theory.md section 9 (pass one as ``norms=`` to
 #: :func:`gluon_ref.optim.gluon_config`).  ``scion_llm``: unScion/Gluon for LLMs
 #: (hidden RMS->RMS, tied embedding/output normalized Sign with n = d_in, 1-D BiasRMS);
 #: ``scion_cnn``: unScion/Gluon for CNNs (conv SpectralConv, biases BiasRMS, head
@@ -79,7 +80,7 @@ def default_role(name: str, shape: Sequence[int]) -> str:
     * any other 2-D -> ``hidden``.
 
     A tied embedding/output matrix gets the same norm either way (normalized
-    Sign, THEORY.md section 9), so the order of the two tests only matters for
+    Sign, docs/theory.md section 9), so the order of the two tests only matters for
     radii.
     """
     nd = len(tuple(shape))
@@ -206,7 +207,8 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
     Raises ``ValueError`` naming the hyperparameter for NaN, inf, negative or
     out-of-range values, and ``TypeError`` for non-numbers.
     """
-    if isinstance(value, bool):
+    # float("0.1") would succeed and leave a string in the optimizer, failing only at step time
+    if isinstance(value, (bool, str, bytes)):
         raise TypeError(f"hyperparameter {name} must be a real number, got {value!r}")
     try:
         v = float(value)
@@ -224,11 +226,14 @@ def check_hyper(name: str, value, *, low: float = 0.0, high: float | None = None
     return v
 
 
-def check_count(name: str, value) -> int:
-    """``int(value)`` after checking it is an integer >= 1 (step counts, periods)."""
-    if int(value) != value or value < 1:
-        raise ValueError(f"hyperparameter {name} must be an integer >= 1, got {value!r}")
-    return int(value)
+def check_flag(name: str, value) -> bool:
+    """``value`` if it is a bool (or NumPy bool); ``TypeError`` naming ``name`` otherwise.
+
+    A truthy string such as ``nesterov='no'`` would otherwise switch the option on.
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"hyperparameter {name} must be True or False, got {value!r}")
 
 
 def check_betas(name: str, betas, count: int = 2) -> tuple[float, ...]:

@@ -1,4 +1,4 @@
-"""Momentum conventions, named explicitly (THEORY.md sections 3, 10 and 11.7).
+"""Momentum conventions, named explicitly (docs/theory.md sections 3, 10 and 11.7).
 
 Each convention maps the buffer of the previous step and the new gradient
 ``g^k`` to ``(M^k, buffer^k)``, where ``M^k`` is what the LMO sees.
@@ -8,17 +8,17 @@ Each convention maps the buffer of the previous step and the new gradient
     ``M^k = beta_k M^{k-1} + (1 - beta_k) g^k``.  ``beta`` is a constant or a
     schedule ``k -> beta_k`` (e.g. :meth:`Theorem2Schedule.beta`).  With a
     constant ``beta`` the EMA therefore starts at the first gradient, not at 0.
-``"scion"`` - Scion's code (arXiv 2502.07529, THEORY.md section 3):
+``"scion"`` - Scion's code (arXiv 2502.07529, docs/theory.md section 3):
     ``d <- (1 - alpha) d + alpha g`` with ``alpha = 1 - beta`` (Scion's
     ``momentum`` argument is ``alpha``) and a **zero-initialised** buffer, so
     ``d^0 = alpha g^0``; no bias correction.  ``buffer_init="first_grad"``
     starts from ``d^{-1} = g^0`` instead, which makes it coincide with
     ``"ema"`` (tested).  Also torch.optim.Muon with ``nesterov=False``.
-``"nesterov"`` - torch.optim.Muon (THEORY.md section 11.7):
+``"nesterov"`` - torch.optim.Muon (docs/theory.md section 11.7):
     ``buf <- buf + (1 - mu)(g - buf)`` (a lerp, zero-initialised), then
     ``M = g + mu (buf - g)``.
 ``"mvr"`` - STORM-type variance reduction, the Gluon-MVR template
-    (THEORY.md section 10, arXiv 2512.16598, **uncertain**):
+    (docs/theory.md section 10, arXiv 2512.16598, **uncertain**):
     ``M^0 = g^0``; ``M^k = g^k + (1 - a_k)(M^{k-1} - g_prev^k)`` with
     ``g_prev^k = grad f_{xi^k}(X^{k-1})`` (same sample, previous iterate) and
     ``beta = 1 - a``.
@@ -116,7 +116,7 @@ def nesterov(momentum: float) -> Momentum:
 
 
 def mvr(a: float | Callable[[int], float]) -> Momentum:
-    """Gluon-MVR's STORM estimator with weight ``a_k`` (template, uncertain; THEORY.md 10)."""
+    """Gluon-MVR's STORM estimator with weight ``a_k`` (template, uncertain; docs/theory.md 10)."""
     if callable(a):
         return Momentum("mvr", lambda k: 1.0 - a(k))
     return Momentum("mvr", 1.0 - check_hyper("a (MVR)", a, low=0.0, high=1.0, low_open=True))

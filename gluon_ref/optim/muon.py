@@ -1,4 +1,4 @@
-"""Muon with torch.optim.Muon's signature and semantics (THEORY.md section 11.7).
+"""Muon with torch.optim.Muon's signature and semantics (docs/theory.md section 11.7).
 
 Written in the ecosystem's own form, independently of the generic Gluon step,
 so that the equivalence table (``gluon-ref equivalence``) can catch a
@@ -21,7 +21,7 @@ Differences from torch: the functional form takes ``params`` in ``init``
 rather than the constructor; Newton-Schulz runs in the input dtype (torch
 runs it in bfloat16; :mod:`gluon_ref.polar` can emulate that).
 
-As a Gluon special case (:meth:`Muon.as_gluon`, THEORY.md sections 3 and 9):
+As a Gluon special case (:meth:`Muon.as_gluon`, docs/theory.md sections 3 and 9):
 norm ``muon_spectral`` (``'original'``) or ``spectral`` with radius factor
 ``0.2 sqrt(max(m, n))`` (``'match_rms_adamw'``); momentum ``"nesterov"``
 (or ``"scion"`` with ``alpha = 1 - mu`` when ``nesterov=False``); with
@@ -35,11 +35,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ..backend import namespace
+from ..backend import check_count, frobenius_norm, namespace
 from ..polar import newton_schulz
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import check_hyper
+from .layers import check_flag, check_hyper
 from .momentum import Momentum, nesterov as nesterov_momentum, scion as scion_momentum
 from .stepsizes import Constant
 
@@ -64,8 +64,10 @@ def _zeropower_newton_schulz(u, coefficients, steps: int, eps: float):
     a, b, c = coefficients
     tall = u.shape[0] > u.shape[1]
     x = xp.matrix_transpose(u) if tall else u
-    fro = xp.sqrt(xp.sum(x * x))
-    x = x / xp.maximum(fro, xp.asarray(eps, dtype=x.dtype))
+    # overflow-safe ||x||_F (a direct sum of squares gives inf/0 for float16 or extreme scales);
+    # a zero input stays zero even with eps = 0 (torch would give 0/0 = NaN there)
+    den = xp.maximum(frobenius_norm(x), xp.asarray(eps, dtype=x.dtype))
+    x = x / xp.where(den > 0, den, xp.ones_like(den))
     for _ in range(steps):
         gram = x @ xp.matrix_transpose(x)
         gram_update = b * gram + c * (gram @ gram)
@@ -94,14 +96,15 @@ class Muon(Optimizer):
     adjust_lr_fn: str | None = None
     orthogonalizer: Callable[[Any], Any] | None = None
     name: str = "muon"
+    state_type = MomentumState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
         check_hyper("weight_decay", self.weight_decay)
         check_hyper("momentum", self.momentum, high=1.0, high_open=True)
         check_hyper("eps", self.eps)
-        if int(self.ns_steps) != self.ns_steps or not 0 <= self.ns_steps < 100:
-            raise ValueError(f"hyperparameter ns_steps must be an integer in [0, 100), got {self.ns_steps!r}")
+        check_flag("nesterov", self.nesterov)
+        check_count("ns_steps", self.ns_steps, minimum=0, maximum=99)
         if len(tuple(self.ns_coefficients)) != 3:
             raise ValueError(f"hyperparameter ns_coefficients needs 3 numbers, got {self.ns_coefficients!r}")
         for i, c in enumerate(self.ns_coefficients):
@@ -125,7 +128,7 @@ class Muon(Optimizer):
 
     def _update(self, params, grads, state):
         mu, lr, wd = self.momentum, self.lr, self.weight_decay
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_buf, ts = {}, {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -140,7 +143,7 @@ class Muon(Optimizer):
             new_p[name] = p - lr_adj * o
             new_buf[name] = buf
             ts[name] = lr_adj
-        return new_p, {"momentum_buffer": new_buf}, {"stepsizes": ts}
+        return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 
     # -- the same method as a Gluon configuration ------------------------------
     def as_gluon(self, params) -> GluonConfig:
@@ -172,6 +175,6 @@ class Muon(Optimizer):
             wd = self.weight_decay
             return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: factor(n, s) / wd)
+                                constraint_radii=lambda n, s: factor(n, s) / wd)
         return gluon_config(params, norms=norm, momentum=mom, orthogonalizer=orth,
                             stepsizes=lambda n, s: Constant(self.lr * factor(n, s)))

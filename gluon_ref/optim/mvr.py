@@ -1,10 +1,10 @@
-"""Gluon-MVR, the generic template of THEORY.md section 10 (**uncertain**).
+"""Gluon-MVR, the generic template of docs/theory.md section 10 (**uncertain**).
 
 "Muon is Provably Faster with Momentum Variance Reduction" (arXiv 2512.16598)
 inserts STORM-type variance reduction into Gluon in three variants
 (Gluon-MVR-1/2/3) whose exact updates, ``a_k`` and ``t_k`` schedules and
 constants could not be checked (the paper body was not accessible).  This is
-only the template stated in THEORY.md section 10:
+only the template stated in docs/theory.md section 10:
 
     M^0 = grad f_{xi^0}(X^0)
     M^k = grad f_{xi^k}(X^k) + (1 - a_k) (M^{k-1} - grad f_{xi^k}(X^{k-1}))
@@ -20,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..geometry import Spectral
 from ..norms import get_norm
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import ROLE_NORM_RULES, as_named, check_hyper, check_step_inputs, resolve_roles
 from .momentum import mvr as mvr_momentum
@@ -38,6 +37,7 @@ class GluonMVR(Optimizer):
     ``scion_llm`` role rule of :data:`~gluon_ref.optim.layers.ROLE_NORM_RULES`);
     ``lr``: the radius ``t`` (one number, or a mapping by layer name or role);
     ``a``: the STORM weight ``a_k`` in (0, 1] (a constant or ``k -> a_k``).
+    The state's ``momentum_buffer`` holds the estimator ``M^k``.
     """
 
     norms: Any = field(default_factory=lambda: dict(ROLE_NORM_RULES["scion_llm"]))
@@ -46,6 +46,7 @@ class GluonMVR(Optimizer):
     roles: Mapping[str, str] | None = None
     orthogonalizer: Any = None
     name: str = "gluon_mvr"
+    state_type = MomentumState
 
     def __post_init__(self):
         for v in (self.norms.values() if isinstance(self.norms, Mapping) else [self.norms]):
@@ -78,7 +79,7 @@ class GluonMVR(Optimizer):
         """The layer's norm; the orthogonalizer replaces the polar factor of spectral norms only
         (as :func:`~gluon_ref.optim.gluon.gluon_config` does)."""
         norm = get_norm(self._per_layer(self.norms, name, role))
-        if self.orthogonalizer is not None and isinstance(norm.geometry, Spectral):
+        if self.orthogonalizer is not None and norm.geometry.orthogonalizable:
             norm = norm.with_orthogonalizer(self.orthogonalizer)
         return norm
 
@@ -97,7 +98,7 @@ class GluonMVR(Optimizer):
     def _update(self, params, grads, state, grads_prev=None):
         roles = resolve_roles({n: tuple(x.shape) for n, x in params.items()}, self.roles)
         prev = as_named(grads_prev)[0] if grads_prev is not None else {}
-        est = state.slots.get("estimator", {})
+        est = state.momentum_buffer
         k = state.k
         new_p, new_est = {}, {}
         for name, x in params.items():
@@ -110,7 +111,7 @@ class GluonMVR(Optimizer):
             t = float(self._per_layer(self.lr, name, roles[name]))
             new_p[name] = x + t * norm.lmo(m)
             new_est[name] = m
-        return new_p, {"estimator": new_est}, {}
+        return new_p, state.advance(momentum_buffer=new_est)
 
     def as_gluon(self, params) -> GluonConfig:
         a = self.a

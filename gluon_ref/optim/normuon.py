@@ -1,4 +1,4 @@
-"""NorMuon (arXiv 2510.05491) in two forms, named apart (THEORY.md section 11.3).
+"""NorMuon (arXiv 2510.05491) in two forms, named apart (docs/theory.md section 11.3).
 
 **Paper form** (``NorMuonPaper``; **uncertain** in detail: known from
 secondary renderings that agree).  For ``W`` in R^{m x n}:
@@ -34,17 +34,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from ..polar import MUON_QUINTIC, newton_schulz
-from .base import Optimizer
+from .base import OptState, Optimizer
 from .gluon import GluonConfig, gluon_config
 from .layers import check_betas, check_hyper
 from .momentum import nesterov as nesterov_momentum, scion as scion_momentum
 from .stepsizes import Constant
 
-__all__ = ["NorMuonPaper", "NorMuonCode", "normuon_paper", "normuon_code"]
+__all__ = ["NorMuonPaper", "NorMuonCode", "NorMuonState", "normuon_paper", "normuon_code"]
+
+
+@dataclass(frozen=True)
+class NorMuonState(OptState):
+    """Both NorMuon forms: ``momentum_buffer`` (the paper's ``M``; the code's Nesterov lerp
+    buffer) and ``row_second_moment`` (``v`` in R^m, one entry per row)."""
+
+    momentum_buffer: Mapping[str, Any] = field(default_factory=dict)
+    row_second_moment: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _ns5(g):
@@ -84,6 +93,7 @@ class _NorMuonBase(Optimizer):
     eps: float = 1e-8
     weight_decay: float = 0.0
     orthogonalizer: Callable[[Any], Any] = field(default_factory=_ns5_default)
+    state_type = NorMuonState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -106,7 +116,7 @@ class NorMuonPaper(_NorMuonBase):
 
     def _update(self, params, grads, state):
         b1, b2 = (float(b) for b in self.betas)
-        ms, vs = state.slots.get("momentum", {}), state.slots.get("row_second_moment", {})
+        ms, vs = state.momentum_buffer, state.row_second_moment
         new_p, new_m, new_v, ts = {}, {}, {}, {}
         for name, w in params.items():
             xp = namespace(w)
@@ -115,12 +125,13 @@ class NorMuonPaper(_NorMuonBase):
             m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
             o = self.orthogonalizer(m)
             o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
-            fro = float(xp.sqrt(xp.sum(o_hat * o_hat)))
+            fro = float(frobenius_norm(o_hat))
             eta_hat = 0.2 * self.lr * math.sqrt(m_rows * n_cols) / fro if fro > 0 else 0.0
             new_p[name] = w - (self.lr * self.weight_decay) * w - eta_hat * o_hat
             new_m[name], new_v[name] = m, v
             ts[name] = eta_hat
-        return new_p, {"momentum": new_m, "row_second_moment": new_v}, {"eta_hat": ts}
+        return new_p, state.advance(momentum_buffer=new_m, row_second_moment=new_v,
+                                    info={"eta_hat": ts})
 
     def as_gluon(self, params) -> GluonConfig:
         """Spectral LMO, radius 0.2 lr sqrt(n), Scion momentum; layers with m <= n only."""
@@ -131,7 +142,7 @@ class NorMuonPaper(_NorMuonBase):
             return gluon_config(params, norms="spectral", momentum=mom,
                                 orthogonalizer=self.orthogonalizer,
                                 stepsizes=Constant(self.lr * wd),
-                                radii=lambda n, s: 0.2 * math.sqrt(s[1]) / wd)
+                                constraint_radii=lambda n, s: 0.2 * math.sqrt(s[1]) / wd)
         return gluon_config(params, norms="spectral", momentum=mom,
                             orthogonalizer=self.orthogonalizer,
                             stepsizes=lambda n, s: Constant(0.2 * self.lr * math.sqrt(s[1])))
@@ -146,7 +157,7 @@ class NorMuonCode(_NorMuonBase):
 
     def _update(self, params, grads, state):
         b1, b2 = (float(b) for b in self.betas)
-        bufs, vs = state.slots.get("momentum_buffer", {}), state.slots.get("row_second_moment", {})
+        bufs, vs = state.momentum_buffer, state.row_second_moment
         new_p, new_b, new_v = {}, {}, {}
         for name, w in params.items():
             xp = namespace(w)
@@ -157,14 +168,14 @@ class NorMuonCode(_NorMuonBase):
             u = g + b1 * (buf - g)
             o = self.orthogonalizer(u)
             o_hat, v = _row_normalize(xp, o, vs.get(name), b2, self.eps)
-            fro_hat = float(xp.sqrt(xp.sum(o_hat * o_hat)))
-            fro_o = float(xp.sqrt(xp.sum(o * o)))
+            fro_hat = float(frobenius_norm(o_hat))
+            fro_o = float(frobenius_norm(o))
             if fro_hat > 0:
                 o_hat = (fro_o / fro_hat) * o_hat
             o_hat = math.sqrt(max(1.0, m_rows / n_cols)) * o_hat
             new_p[name] = w * (1.0 - self.lr * self.weight_decay) - self.lr * o_hat
             new_b[name], new_v[name] = buf, v
-        return new_p, {"momentum_buffer": new_b, "row_second_moment": new_v}, {}
+        return new_p, state.advance(momentum_buffer=new_b, row_second_moment=new_v)
 
     def as_gluon(self, params) -> GluonConfig:
         """Muon ('original', Nesterov) as Gluon; layers with m <= n only."""
@@ -174,7 +185,7 @@ class NorMuonCode(_NorMuonBase):
         if wd > 0:
             return gluon_config(params, norms="muon_spectral", momentum=mom,
                                 orthogonalizer=self.orthogonalizer,
-                                stepsizes=Constant(self.lr * wd), radii=1.0 / wd)
+                                stepsizes=Constant(self.lr * wd), constraint_radii=1.0 / wd)
         return gluon_config(params, norms="muon_spectral", momentum=mom,
                             orthogonalizer=self.orthogonalizer, stepsizes=self.lr)
 

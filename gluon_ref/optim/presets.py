@@ -1,4 +1,4 @@
-"""Registry of presets by name (THEORY.md sections 9-11).
+"""Registry of presets by name (docs/theory.md sections 9-11).
 
 Each entry builds an :class:`~gluon_ref.optim.base.Optimizer` from keyword
 arguments with the ecosystem's parameter names.  Entries marked ``lmo`` are

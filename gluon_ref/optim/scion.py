@@ -1,11 +1,11 @@
-"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, THEORY.md sections 3 and 9).
+"""Scion and unScion in the Scion code's own form (arXiv 2502.07529, docs/theory.md sections 3 and 9).
 
 Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 1. ``d <- (1 - alpha) d + alpha g`` (zero-initialised buffer);
 2. ``update = scale * dualize(d)``, where ``dualize`` returns the *positive*
    maximiser ``s(d)`` scaled as in the Scion code's norm backends
-   (LMOS.md section 2c), so the step subtracts it:
+   (docs/norms.md section 2c), so the step subtracts it:
 
    ==================  ========================================================
    ``Spectral``        ``sqrt(d_out/d_in) polar(d)``             (hidden 2-D)
@@ -19,7 +19,7 @@ Per parameter, with Scion's ``momentum`` argument ``alpha`` and ``scale``:
 
 So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
 
-**Assignments** (THEORY.md section 9, radii from LMOS.md section 2c):
+**Assignments** (docs/theory.md section 9, radii from docs/norms.md section 2c):
 
 * ``"llm"``: hidden ``Spectral`` (RMS->RMS), embedding/output ``Sign``
   (normalized, ``n = d_in``), biases ``BiasRMS``.  Defaults: ``lr = 3.6e-4``,
@@ -31,7 +31,7 @@ So SCG has ``gamma = lr`` and ``rho = scale``; uSCG has radius ``t = lr scale``.
   conv 8, bias 8, output 128, and ``lr`` must be given (no documented value).
 
 The Scion code adds a small eps to denominators; here ``eps = 0`` by default
-(exact formulas, LMOS.md section 3).
+(exact formulas, docs/norms.md section 3).
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..backend import namespace
+from ..backend import frobenius_norm, namespace
 from ..polar import MUON_QUINTIC, newton_schulz
-from .base import Optimizer
+from .base import MomentumState, Optimizer
 from .gluon import GluonConfig, gluon_config
-from .layers import as_named, check_hyper, resolve_roles
+from .layers import ROLES, as_named, check_flag, check_hyper, resolve_roles
 from .momentum import scion as scion_momentum
 from .stepsizes import Constant
 
@@ -88,7 +88,10 @@ class Scion(Optimizer):
 
     ``lr``: Scion's lr (``gamma`` for SCG); ``momentum``: Scion's ``alpha``
     (default 0.1, i.e. beta = 0.9; ``1.0`` switches momentum off);
-    ``scales``: mapping role or layer name -> scale (defaults per assignment);
+    ``scales``: mapping role or layer name -> Scion's per-layer ``scale`` (defaults per
+    assignment).  ``scale`` is the Scion code's own name, kept for that reason; in Gluon's
+    terms it is the constraint radius ``rho`` of SCG and the ratio ``t / lr`` of uSCG
+    (module docstring);
     ``roles``: overrides of the guessed roles; ``orthogonalizer``: polar
     routine (default Keller's Newton-Schulz, as the Scion code; pass
     :func:`gluon_ref.polar.polar_exact` for exact LMOs).
@@ -103,6 +106,7 @@ class Scion(Optimizer):
     orthogonalizer: Callable[[Any], Any] = field(default_factory=_polar_default)
     eps: float = 0.0
     name: str = "scion"
+    state_type = MomentumState
 
     def __post_init__(self):
         if self.assignment not in SCION_NORMS:
@@ -112,6 +116,7 @@ class Scion(Optimizer):
         check_hyper("lr", self.effective_lr, high=1.0 if self.constrained else None)
         check_hyper("momentum (alpha)", self.momentum, low=0.0, high=1.0, low_open=True)
         check_hyper("eps", self.eps)
+        check_flag("constrained", self.constrained)
         for key, v in (self.scales or {}).items():
             check_hyper(f"scales[{key!r}]", v, low_open=True)
 
@@ -142,7 +147,7 @@ class Scion(Optimizer):
         if backend == "Sign":
             return xp.sign(d) / d.shape[1]
         if backend == "BiasRMS":
-            rms = xp.sqrt(xp.mean(d * d))
+            rms = frobenius_norm(d) / math.sqrt(math.prod(d.shape))
             if not bool(rms > 0):
                 return xp.zeros_like(d)
             return d / (rms + self.eps)
@@ -155,6 +160,11 @@ class Scion(Optimizer):
         raise ValueError(f"unknown Scion backend {backend!r}")  # pragma: no cover
 
     def _check_layers(self, named):
+        # a misspelt key ('hiden', a wrong layer name) would silently leave the default scale
+        unknown = sorted(set(self.scales or {}) - set(ROLES) - set(named))
+        if unknown:
+            raise ValueError(f"scales has keys {unknown} that are neither roles ({', '.join(ROLES)}) "
+                             f"nor layer names ({', '.join(sorted(named))})")
         roles = self._roles(named)
         for n, x in named.items():
             backend = SCION_NORMS[self.assignment][roles[n]][0]
@@ -166,7 +176,7 @@ class Scion(Optimizer):
     def _update(self, params, grads, state):
         alpha, lr = self.momentum, self.effective_lr
         roles = self._roles(params)
-        bufs = state.slots.get("momentum_buffer", {})
+        bufs = state.momentum_buffer
         new_p, new_buf, ts = {}, {}, {}
         for name, p in params.items():
             g = grads[name]
@@ -182,7 +192,7 @@ class Scion(Optimizer):
             new_p[name] = p - lr * update
             new_buf[name] = buf
             ts[name] = lr * scale
-        return new_p, {"momentum_buffer": new_buf}, {"stepsizes": ts}
+        return new_p, state.advance(momentum_buffer=new_buf, info={"stepsizes": ts})
 
     def as_gluon(self, params) -> GluonConfig:
         """The Gluon configuration: catalogue norms by role, Scion momentum, SCG or uSCG radii."""
@@ -195,7 +205,7 @@ class Scion(Optimizer):
         if self.constrained:
             return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                                 orthogonalizer=self.orthogonalizer,
-                                stepsizes=Constant(lr), radii=scales)
+                                stepsizes=Constant(lr), constraint_radii=scales)
         return gluon_config(params, norms=norms, momentum=mom, roles=roles,
                             orthogonalizer=self.orthogonalizer,
                             stepsizes={n: Constant(lr * s) for n, s in scales.items()})

@@ -1,4 +1,4 @@
-"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (THEORY.md section 11.5).
+"""Sophia (Liu et al., arXiv 2305.14342), a baseline, not an LMO method (docs/theory.md section 11.5).
 
 Per parameter at step ``k``:
 
@@ -27,15 +27,25 @@ Always ``|Delta theta_j + lr wd theta_j| <= lr``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 
 from ..backend import asarray_like, check_finite, namespace
-from .base import Optimizer
+from .base import OptState, Optimizer
 from .layers import as_named, check_betas, check_count, check_hyper
 
-__all__ = ["Sophia", "hutchinson"]
+__all__ = ["Sophia", "SophiaState", "hutchinson"]
+
+
+@dataclass(frozen=True)
+class SophiaState(OptState):
+    """Sophia's buffers per layer: ``momentum_buffer`` is ``m`` (the official code's
+    ``exp_avg``), ``hessian_diag`` is ``h`` (its ``hessian``), zero until the first refresh."""
+
+    momentum_buffer: Mapping[str, Any] = field(default_factory=dict)
+    hessian_diag: Mapping[str, Any] = field(default_factory=dict)
 
 
 def hutchinson(params, hvp, rng: np.random.Generator):
@@ -61,6 +71,7 @@ class Sophia(Optimizer):
     weight_decay: float = 0.1
     update_every: int = 10
     name: str = "sophia"
+    state_type = SophiaState
 
     def __post_init__(self):
         check_hyper("lr", self.lr)
@@ -82,7 +93,7 @@ class Sophia(Optimizer):
 
     def _update(self, params, grads, state, hvp=None, rng=None, hess_diag=None):
         b1, b2 = (float(b) for b in self.betas)
-        ms, hs = state.slots.get("exp_avg", {}), state.slots.get("hessian", {})
+        ms, hs = state.momentum_buffer, state.hessian_diag
         if self.refresh_due(state.k):
             est = hess_diag(params, rng) if hess_diag is not None else hutchinson(params, hvp, rng)
             est, _ = as_named(est, "Hessian estimate")
@@ -99,8 +110,10 @@ class Sophia(Optimizer):
             m = b1 * ms[name] + (1.0 - b1) * g if name in ms else (1.0 - b1) * g
             h = hs[name] if name in hs else xp.zeros_like(p)
             den = xp.maximum(self.gamma * h, xp.full_like(h, self.eps))
-            ratio = xp.clip(m / den, -1.0, 1.0)
+            # eps can round to 0 in float16: then 0/0 where m = 0, which is a zero step
+            safe = xp.where(den > 0, den, xp.ones_like(den))
+            ratio = xp.where(den > 0, xp.clip(m / safe, -1.0, 1.0), xp.sign(m))
             p = p - (self.lr * self.weight_decay) * p
             new_p[name] = p - self.lr * ratio
             new_m[name], new_h[name] = m, h
-        return new_p, {"exp_avg": new_m, "hessian": new_h}, {}
+        return new_p, state.advance(momentum_buffer=new_m, hessian_diag=new_h)

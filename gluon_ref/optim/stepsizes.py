@@ -5,19 +5,19 @@ parameter ``X_i``, gradient, momentum ``M_i`` and unit LMO direction) and
 returns a radius ``t_i^k >= 0``.  In the unconstrained Gluon step the update
 is ``X_i + t_i lmo_i(M_i)``; in the constrained (SCG) step the policy returns
 ``gamma_i`` and the update is ``(1 - gamma_i) X_i + gamma_i rho_i lmo_i(M_i)``
-(THEORY.md section 3).
+(docs/theory.md section 3).
 
 Policies compose: ``policy * c`` scales a radius (per-layer radii times a
 shared schedule), :class:`Warmup` multiplies by a linear warm-up.
 
 ================================  ==============================================
 :class:`Constant`                  ``t``
-:class:`Theorem1Adaptive`          ``g_i / (L0_i + L1_i g_i)``, ``g_i = ||grad_i f||_(i)*`` (THEORY.md 5-6)
-:class:`Theorem2Schedule`          ``t_i (k+1)^(-3/4)`` and ``beta_k = 1 - (k+1)^(-1/2)`` (THEORY.md 7)
+:class:`Theorem1Adaptive`          ``g_i / (L0_i + L1_i g_i)``, ``g_i = ||grad_i f||_(i)*`` (docs/theory.md 5-6)
+:class:`Theorem2Schedule`          ``t_i (k+1)^(-3/4)`` and ``beta_k = 1 - (k+1)^(-1/2)`` (docs/theory.md 7)
 :class:`Cosine`                    cosine annealing
-:class:`UBA`                       UBA schedule, **uncertain** formula (THEORY.md 11.6)
+:class:`UBA`                       UBA schedule, **uncertain** formula (docs/theory.md 11.6)
 :class:`Warmup`                    ``base * min(1, (k+1)/W)``
-:class:`TrustRatio`                LARS/LAMB: Frobenius step length ``lr * trust * phi(||X_i||_F)`` (THEORY.md 11.1-11.2)
+:class:`TrustRatio`                LARS/LAMB: Frobenius step length ``lr * trust * phi(||X_i||_F)`` (docs/theory.md 11.1-11.2)
 ================================  ==============================================
 """
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from ..backend import namespace
+from ..backend import frobenius_norm
 from .layers import check_count, check_hyper
 
 __all__ = [
@@ -77,13 +77,11 @@ class StepContext:
 
     @cached_property
     def param_fro(self) -> float:
-        xp = namespace(self.param)
-        return float(xp.sqrt(xp.sum(self.param * self.param)))
+        return float(frobenius_norm(self.param))
 
     @cached_property
     def direction_fro(self) -> float:
-        xp = namespace(self.direction)
-        return float(xp.sqrt(xp.sum(self.direction * self.direction)))
+        return float(frobenius_norm(self.direction))
 
 
 class StepsizePolicy:
@@ -100,7 +98,7 @@ class StepsizePolicy:
 
 @dataclass(frozen=True)
 class Constant(StepsizePolicy):
-    """Constant radius ``t`` (uSCG/unScion; Theorem 1 with L0 = 0 gives t = 1/L1, THEORY.md 6)."""
+    """Constant radius ``t`` (uSCG/unScion; Theorem 1 with L0 = 0 gives t = 1/L1, docs/theory.md 6)."""
 
     t: float
 
@@ -119,7 +117,7 @@ class Scaled(StepsizePolicy):
     factor: float
 
     def __post_init__(self):
-        check_hyper("factor (stepsize scale)", self.factor)
+        check_hyper("factor (stepsize multiplier)", self.factor)
 
     def __call__(self, ctx):
         return float(self.factor) * self.base(ctx)
@@ -170,7 +168,7 @@ class Cosine(StepsizePolicy):
 def uba_factor(theta: float, phi: float) -> float:
     """UBA shape ``f = 2(1 + cos theta) / (2 phi + (2 - phi)(1 + cos theta))``.
 
-    **Uncertain** (THEORY.md section 11.6, arXiv 2505.24452): the formula is
+    **Uncertain** (docs/theory.md section 11.6, arXiv 2505.24452): the formula is
     taken from third-party code; the paper body was not read.  Properties:
     ``f(0) = 1``, ``f(pi) = 0``, and ``phi = 2`` gives ``(1 + cos theta)/2``,
     exactly cosine annealing.
@@ -182,7 +180,7 @@ def uba_factor(theta: float, phi: float) -> float:
 
 @dataclass(frozen=True)
 class UBA(StepsizePolicy):
-    """UBA schedule ``t_min + (t_max - t_min) f(pi k / T; phi)`` (**uncertain**, THEORY.md 11.6).
+    """UBA schedule ``t_min + (t_max - t_min) f(pi k / T; phi)`` (**uncertain**, docs/theory.md 11.6).
 
     ``phi = 2`` is exactly cosine; ``phi < 2`` stays high for longer,
     ``phi > 2`` decays faster.  Source: "Stepsize anything", arXiv 2505.24452,
@@ -211,7 +209,7 @@ class UBA(StepsizePolicy):
 
 @dataclass(frozen=True)
 class Theorem1Adaptive(StepsizePolicy):
-    """Theorem 1's adaptive radius ``t_i = g_i / (L0_i + L1_i g_i)`` (THEORY.md sections 5-6).
+    """Theorem 1's adaptive radius ``t_i = g_i / (L0_i + L1_i g_i)`` (docs/theory.md sections 5-6).
 
     ``g_i = ||grad_i f(X^k)||_(i)*`` is the dual norm of the layer *gradient*
     (Algorithm 2 of Gluon, arXiv 2505.13416, Theorem 4.1 in the conference
@@ -238,7 +236,7 @@ class Theorem1Adaptive(StepsizePolicy):
 class Theorem2Schedule(StepsizePolicy):
     """Theorem 2's schedule ``t_i^k = t_i (k+1)^(-3/4)`` with ``beta_k = 1 - (k+1)^(-1/2)``.
 
-    Source: THEORY.md section 7 (Gluon, arXiv 2505.13416, Theorem 4.3 in the
+    Source: docs/theory.md section 7 (Gluon, arXiv 2505.13416, Theorem 4.3 in the
     conference numbering, reported).  Use with ``Momentum("ema",
     beta=Theorem2Schedule.beta)``; ``beta_0 = 0`` so ``M^0 = g^0``.  The
     constant ``t_i`` (plausibly ``proportional to 1/L1_i``) is **uncertain**.
@@ -263,7 +261,7 @@ class TrustRatio(StepsizePolicy):
     """LARS/LAMB trust ratio: the radius whose step has Frobenius length ``lr trust phi(||X_i||_F)``.
 
     ``t_i = lr * trust * phi(||X_i||_F) / ||lmo_i(M_i)||_F``, so
-    ``||t_i lmo_i(M_i)||_F = lr * trust * phi(||X_i||_F)`` (THEORY.md 11.1
+    ``||t_i lmo_i(M_i)||_F = lr * trust * phi(||X_i||_F)`` (docs/theory.md 11.1
     LARS with ``trust = eta_tr``; 11.2 LAMB with ``phi(z) = z``).  With the
     Frobenius norm ``||lmo||_F = 1``; with l_inf it is ``sqrt(#nonzero)``.
     Fallback as in the reference code: ``t_i = lr`` when ``||X_i||_F = 0``

@@ -1,4 +1,4 @@
-"""Exact polar factor U_r V_r^T from the thin SVD (POLAR.md section 1).
+"""Exact polar factor U_r V_r^T from the thin SVD (docs/polar.md section 1).
 
 This is the ground truth every Newton–Schulz-type iteration is compared with
 and the default orthogonalizer of the spectral norms in
@@ -28,7 +28,7 @@ def svd_working_dtype(xp, dtype):
 def rank_threshold(sigma_max, shape: tuple[int, ...], eps: float):
     """Numerical-rank cut: sigma_i counts iff sigma_i > max(m, n) * eps * sigma_max.
 
-    Source: LMOS.md section 3 and POLAR.md section 1 (the usual LAPACK-style
+    Source: docs/norms.md section 3 and docs/polar.md section 1 (the usual LAPACK-style
     rank tolerance, as in ``numpy.linalg.matrix_rank``).
     """
     return max(shape[-2], shape[-1]) * eps * sigma_max
@@ -42,11 +42,11 @@ def polar_exact(g: Any, *, check: bool = True):
     ``sum_{i <= r} u_i v_i^T``.  This is the minimiser of ``||Q - g||_F`` over
     partial isometries with the range of ``g`` (Higham, *Functions of
     Matrices*, Thm 8.4) and the positive maximiser ``s(g)`` of the spectral
-    unit ball (LMOS.md section 2b).
+    unit ball (docs/norms.md section 2b).
 
     Null space: on the complements of the row and column spaces the result is
     exactly 0 (``Q v = 0`` for ``v`` orthogonal to the row space), which is the
-    minimum-Frobenius choice among all maximisers (LMOS.md section 3) and what
+    minimum-Frobenius choice among all maximisers (docs/norms.md section 3) and what
     every odd-polynomial iteration converges to.  A zero matrix gives a zero
     matrix.
 
@@ -61,6 +61,8 @@ def polar_exact(g: Any, *, check: bool = True):
     xp = check_float_array(g, "g")
     if g.ndim < 2:
         raise ValueError(f"polar_exact needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+    if any(d == 0 for d in g.shape):
+        raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
     if check:
         check_finite(g, "g")
     work = svd_working_dtype(xp, g.dtype)

@@ -1,4 +1,4 @@
-"""Test-matrix families for comparing Newton–Schulz with the exact SVD (POLAR.md section 2).
+"""Test-matrix families for comparing Newton–Schulz with the exact SVD (docs/polar.md section 2).
 
 Randomness comes only from an explicit ``numpy.random.Generator`` or seed
 (DESIGN.md); the matrices are float64 NumPy arrays — callers move them to

@@ -1,4 +1,4 @@
-"""Distances from an approximate polar factor to ``U_r V_r^T`` (POLAR.md sections 1, 2, 10).
+"""Distances from an approximate polar factor to ``U_r V_r^T`` (docs/polar.md sections 1, 2, 10).
 
 Ground truth is computed in float64 from the full SVD of ``G`` (section 1):
 rank ``r`` counts ``sigma_i > max(m, n) * eps64 * sigma_max``; comparisons

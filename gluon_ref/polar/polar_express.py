@@ -1,11 +1,11 @@
-"""Polar Express: optimal odd-polynomial schedules designed at run time (POLAR.md section 8).
+"""Polar Express: optimal odd-polynomial schedules designed at run time (docs/polar.md section 8).
 
 Source: Amsel, Persson, Musco, Gower, "The Polar Express: Optimal Matrix Sign
 Methods and Their Application to the Muon Algorithm", arXiv 2505.16932, and
 its reference code (repository NoahAmsel/PolarExpress), as summarised in
-POLAR.md sections 8.1-8.5.
+docs/polar.md sections 8.1-8.5.
 
-What is implemented (the recipe of POLAR.md section 8.5, "what the suite
+What is implemented (the recipe of docs/polar.md section 8.5, "what the suite
 implements"):
 
 * :func:`remez_odd` — the *simplified Remez* method of section 8.3 for the
@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
 import numpy as np
 
+from ..backend import check_count
 from .scalar_model import Polynomial, critical_points, odd_polynomial, worst_case_error
 
 __all__ = [
@@ -98,7 +100,7 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
               max_rounds: int = 100) -> RemezResult:
     """Simplified Remez for ``min_p max_{x in [l, u]} |1 - p(x)|`` over odd ``p`` of given degree.
 
-    POLAR.md section 8.3, generalised from degree 5 to any odd degree
+    docs/polar.md section 8.3, generalised from degree 5 to any odd degree
     ``2K+1`` (for degree 5 it is exactly the section 8.3 algorithm, including
     its trial points and stopping rule).  See the module docstring.
     ``0 <= l <= u`` is required; ``l == 0`` is rejected (the best odd
@@ -122,12 +124,9 @@ def remez_odd(l: float, u: float, degree: int = 5, *, tol: float = 1e-15,
     coeffs: Polynomial = ()
     E = math.nan
     for rounds in range(1, max_rounds + 1):
-        pts = [l] + interior + [u]
-        A = np.empty((K + 2, K + 2))
-        for j, x in enumerate(pts):
-            for k in range(K + 1):
-                A[j, k] = x ** (2 * k + 1)
-            A[j, K + 1] = 1.0 if j % 2 == 0 else -1.0   # p(x_j) + (-1)^j E = 1
+        # rows x_j, x_j^3, ..., x_j^(2K+1), (-1)^j: p(x_j) + (-1)^j E = 1
+        odd_powers = np.vander(np.array([l] + interior + [u]), 2 * K + 2, increasing=True)[:, 1::2]
+        A = np.column_stack([odd_powers, (-1.0) ** np.arange(K + 2)])
         sol = np.linalg.solve(A, np.ones(K + 2))
         coeffs = tuple(float(v) for v in sol[:K + 1])
         E = float(sol[K + 1])
@@ -161,12 +160,12 @@ def _interior_critical(coeffs, crit, K):
 
 
 def optimal_quintic(l: float, u: float) -> RemezResult:
-    """Minimax odd quintic approximation of 1 on ``[l, u]`` (POLAR.md section 8.3)."""
+    """Minimax odd quintic approximation of 1 on ``[l, u]`` (docs/polar.md section 8.3)."""
     return remez_odd(l, u, 5)
 
 
 def optimal_cubic(l: float, u: float) -> RemezResult:
-    """Closed-form minimax odd cubic on ``[l, u]`` (POLAR.md section 8.2).
+    """Closed-form minimax odd cubic on ``[l, u]`` (docs/polar.md section 8.2).
 
     ``p(x) = beta p_NS(alpha x)`` with ``p_NS(x) = 1.5x - 0.5x^3``,
     ``alpha = sqrt(3 / (u^2 + l u + l^2))``,
@@ -185,7 +184,7 @@ def optimal_cubic(l: float, u: float) -> RemezResult:
 
 
 def apply_safety(poly: Sequence[float], nu: float) -> Polynomial:
-    """``p(x / nu)``: divide ``c_k`` by ``nu^(2k+1)`` (POLAR.md section 8.4, safety factor)."""
+    """``p(x / nu)``: divide ``c_k`` by ``nu^(2k+1)`` (docs/polar.md section 8.4, safety factor)."""
     if not nu > 0:
         raise ValueError(f"safety factor must be > 0, got {nu}")
     return tuple(float(c) / nu ** (2 * k + 1) for k, c in enumerate(poly))
@@ -237,7 +236,7 @@ class PolarExpressDesign:
 def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
                          cushion: float = 0.02, safety: float = 1.01,
                          mode: str = "folded", u: float = 1.0) -> PolarExpressDesign:
-    """Design a Polar Express schedule by the recipe of POLAR.md section 8.5.
+    """Design a Polar Express schedule by the recipe of docs/polar.md section 8.5.
 
     1. ``u_1 = u`` (1 after Frobenius normalisation), ``l_1 = l``.
     2. For ``t = 1..T``: (i) minimax design on ``[max(l_t, c u_t), u_t]``
@@ -259,8 +258,7 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     """
     if mode not in ("folded", "raw"):
         raise ValueError(f"mode must be 'folded' or 'raw' (raw-then-scale), got {mode!r}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = check_count("steps", steps, minimum=1)
     if not (math.isfinite(cushion) and 0 <= cushion < 1):
         raise ValueError(f"cushion must be in [0, 1), got {cushion}")
     if not (math.isfinite(safety) and safety >= 1):
@@ -268,7 +266,6 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     l0, u0 = float(l), float(u)
     if not (math.isfinite(l0) and math.isfinite(u0)) or not 0 < l0 <= u0:
         raise ValueError(f"need 0 < l <= u (finite), got l={l0}, u={u0}")
-    steps = int(steps)
     K = (degree - 1) // 2
     lt, ut = l0, u0
     lower, upper, raws, polys, errs = [lt], [ut], [], [], []
@@ -305,7 +302,7 @@ def design_polar_express(l: float = 1e-3, steps: int = 5, *, degree: int = 5,
     )
 
 
-#: The published parameter sets of POLAR.md section 8.5 (all with l = 1e-3).
+#: The published parameter sets of docs/polar.md section 8.5 (all with l = 1e-3).
 #: ``normalization``/``norm_safety``/``eps`` give the run-time scale
 #: ``s = norm_safety * ||X||_F + eps``.
 PUBLISHED_RECIPES: dict[str, dict] = {
@@ -327,8 +324,11 @@ PUBLISHED_RECIPES: dict[str, dict] = {
 }
 
 
+@cache
 def published_recipe(name: str) -> PolarExpressDesign:
     """Design one of :data:`PUBLISHED_RECIPES` (``"paper"``, ``"package"``, ``"modded_nanogpt"``).
+
+    Designed on first request and cached (the design is immutable).
 
     The gram-newton-schulz preset (section 8.5 table, last row) is derived
     from the paper's list: see :func:`gluon_ref.polar.schedules.get_schedule`

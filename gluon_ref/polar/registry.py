@@ -1,14 +1,17 @@
-"""Named orthogonalizers: callables ``G -> approx U_r V_r^T`` usable by the spectral norms.
+"""Named orthogonalizers: the one registry of callables ``G -> approx U_r V_r^T``.
 
-``ORTHOGONALIZERS`` maps a lower-case name to a callable.  It holds the exact
-polar factor (``"exact"``, ``"svd"``: :func:`~gluon_ref.polar.exact.polar_exact`)
-and one :class:`~gluon_ref.polar.schedules.Schedule` per schedule family at
-its default number of steps (``"cubic"``, ``"pade"``, ``"pade7"``,
-``"kj_comparison"``, ``"muon"``, ``"muon_torch"``, ``"you5"``, ``"you6"``,
-``"polar_express"``, ``"polar_express_nanogpt"``, ``"polar_express_paper"``,
-``"polar_express_gram"``; see :mod:`gluon_ref.polar.schedules`), so
-``get_norm("spectral", orthogonalizer="polar_express")`` works.  Other step
-counts: ``get_norm("spectral", orthogonalizer=get_schedule("cubic", 30))``.
+``ORTHOGONALIZERS`` maps a lower-case name to a callable; every entry,
+built-in or user-supplied, goes in through :func:`register_orthogonalizer`.
+This module registers the exact polar factor (``"exact"``, ``"svd"``:
+:func:`~gluon_ref.polar.exact.polar_exact`);
+:mod:`gluon_ref.polar.schedules` registers each Newton–Schulz schedule family
+through :func:`~gluon_ref.polar.schedules.register_schedule`, which calls
+:func:`register_orthogonalizer` with the family itself (called on a matrix, a
+family runs its default number of steps).  So
+``get_norm("spectral", orthogonalizer="polar_express")`` works, and other step
+counts are ``get_norm("spectral", orthogonalizer=get_schedule("cubic", 30))``.
+
+Imports run one way: ``schedules`` imports this module, never the reverse.
 """
 
 from __future__ import annotations
@@ -20,24 +23,25 @@ from .exact import polar_exact
 __all__ = ["ORTHOGONALIZERS", "get_orthogonalizer", "register_orthogonalizer"]
 
 #: name -> callable(G) returning an (approximate) polar factor of G.
-ORTHOGONALIZERS: dict[str, Callable[[Any], Any]] = {
-    "exact": polar_exact,
-    "svd": polar_exact,
-}
+ORTHOGONALIZERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _key(name: Any) -> str:
+    return str(name).strip().lower()
 
 
 def register_orthogonalizer(name: str, fn: Callable[[Any], Any]) -> None:
-    """Add ``fn`` under ``name`` (lower-case) to :data:`ORTHOGONALIZERS`."""
+    """Add ``fn`` under ``name`` (lower-case) to :data:`ORTHOGONALIZERS`, replacing any entry."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"orthogonalizer name must be a non-empty string, got {name!r}")
     if not callable(fn):
-        raise TypeError(f"orthogonalizer {name!r} must be callable")
-    ORTHOGONALIZERS[name.strip().lower()] = fn
+        raise TypeError(f"orthogonalizer {name!r} must be callable, got {type(fn).__name__}")
+    ORTHOGONALIZERS[_key(name)] = fn
 
 
 def get_orthogonalizer(name: str) -> Callable[[Any], Any]:
     """The orthogonalizer registered as ``name``; ``ValueError`` lists the valid names."""
-    key = str(name).strip().lower()
+    key = _key(name)
     if key not in ORTHOGONALIZERS:
         raise ValueError(
             f"unknown orthogonalizer {name!r}; valid names: {', '.join(sorted(ORTHOGONALIZERS))}"
@@ -45,11 +49,5 @@ def get_orthogonalizer(name: str) -> Callable[[Any], Any]:
     return ORTHOGONALIZERS[key]
 
 
-def _register_builtin_schedules() -> None:
-    from .schedules import SCHEDULE_FAMILIES
-
-    for fam in SCHEDULE_FAMILIES.values():
-        register_orthogonalizer(fam.name, fam.build(fam.default_steps))
-
-
-_register_builtin_schedules()
+register_orthogonalizer("exact", polar_exact)
+register_orthogonalizer("svd", polar_exact)

@@ -1,4 +1,4 @@
-"""The scalar model of an odd-polynomial schedule (POLAR.md section 2).
+"""The scalar model of an odd-polynomial schedule (docs/polar.md section 2).
 
 Every step of a Newton–Schulz-type iteration is an odd matrix polynomial,
 ``X <- c_0 X + c_1 (X X^T) X + c_2 (X X^T)^2 X + ...``, so in exact arithmetic
@@ -8,7 +8,7 @@ the singular vectors never move and the singular values follow the scalar map
 
 From ``X_0 = G / s`` the iterate is ``X_k = U phi_k(Sigma / s) V^T`` with
 ``phi_k = p_k o ... o p_1``.  All error metrics are functions of the scalars
-``phi_k(sigma_i / s)`` (POLAR.md section 2 table):
+``phi_k(sigma_i / s)`` (docs/polar.md section 2 table):
 
 * spectral distance ``||X_k - U V^T||_2 = max_i |1 - phi_k(x_i)|``;
 * Frobenius distance ``||X_k - U V^T||_F = sqrt(sum_i (1 - phi_k(x_i))^2)``;
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+from ..backend import frobenius_norm
 
 __all__ = [
     "Polynomial",
@@ -92,7 +94,7 @@ def odd_derivative(poly: Sequence[float], x: Any) -> Any:
 
 
 def compose(schedule: Sequence[Sequence[float]], x: Any) -> Any:
-    """``phi_T(x) = p_T(...p_1(x))`` for the polynomials of ``schedule`` (POLAR.md section 2)."""
+    """``phi_T(x) = p_T(...p_1(x))`` for the polynomials of ``schedule`` (docs/polar.md section 2)."""
     for poly in schedule:
         x = odd_polynomial(poly, x)
     return x
@@ -107,7 +109,7 @@ def compose_iterates(schedule: Sequence[Sequence[float]], x: Any) -> list:
 
 
 def slope_at_zero(schedule: Sequence[Sequence[float]]) -> float:
-    """``phi_T'(0) = prod_t c_0^{(t)}`` (POLAR.md section 2; Muon: a^k, about 485 for k = 5)."""
+    """``phi_T'(0) = prod_t c_0^{(t)}`` (docs/polar.md section 2; Muon: a^k, about 485 for k = 5)."""
     return float(np.prod([float(p[0]) for p in schedule])) if len(schedule) else 1.0
 
 
@@ -177,7 +179,7 @@ def output_interval(schedule: Sequence[Sequence[float]], lo: float,
     """Exact image ``phi_T([lo, hi])`` by composing :func:`interval_image` step by step.
 
     This is the set of output singular values (signed) of every matrix whose
-    normalised singular values lie in ``[lo, hi]`` (POLAR.md section 2).
+    normalised singular values lie in ``[lo, hi]`` (docs/polar.md section 2).
     """
     for poly in schedule:
         lo, hi = interval_image(poly, lo, hi)
@@ -188,7 +190,7 @@ def worst_case_error(schedule: Sequence[Sequence[float]], lo: float, hi: float) 
     """``sup_{x in [lo, hi]} |1 - phi_T(x)|`` = worst spectral error over that input interval.
 
     Computed exactly from :func:`output_interval`: ``max(|1 - y_lo|, |1 - y_hi|)``.
-    This is the quantity Polar Express minimises (POLAR.md section 8.1).
+    This is the quantity Polar Express minimises (docs/polar.md section 8.1).
     """
     ylo, yhi = output_interval(schedule, lo, hi)
     return max(abs(1.0 - ylo), abs(1.0 - yhi))
@@ -213,7 +215,7 @@ def fixed_points(poly: Sequence[float]) -> list[FixedPoint]:
     ``p(x) = x`` with ``x > 0`` means ``(c_0 - 1) + c_1 y + c_2 y^2 + ... = 0``
     in ``y = x^2``.  (``x = 0`` is always fixed, with multiplier ``c_0``.)
     Examples: cubic NS has the single positive fixed point 1 (superattracting,
-    POLAR.md section 5.1); Padé's quintic has 1 (superattracting) and
+    docs/polar.md section 5.1); Padé's quintic has 1 (superattracting) and
     sqrt(7/3) (repelling, section 5.2); Muon's quintic has two repelling
     ones, about 0.868 and 1.264 (section 6).
     """
@@ -251,7 +253,7 @@ def absorbing_band(poly: Sequence[float], center: float | None = None, *,
     critical point is inside (its ends are then critical values).  For an
     attracting fixed point the result is (numerically) ``[x*, x*]``: the
     iteration converges.  For Keller Jordan's quintic it is about
-    ``[0.68, 1.13]`` (POLAR.md section 6): a singular value that enters it
+    ``[0.68, 1.13]`` (docs/polar.md section 6): a singular value that enters it
     never leaves, and the iteration never converges to 1.
 
     Raises ``ValueError`` if the hulls grow without bound (no absorbing band).
@@ -279,7 +281,7 @@ def absorbing_band(poly: Sequence[float], center: float | None = None, *,
 
 @dataclass(frozen=True)
 class ScalarPrediction:
-    """Scalar-model prediction for one matrix (POLAR.md section 2 table).
+    """Scalar-model prediction for one matrix (docs/polar.md section 2 table).
 
     ``phi`` holds ``phi_T(sigma_i / s)`` (signed) for the range singular values.
     """
@@ -299,7 +301,7 @@ def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float,
             shape: tuple[int, int] | None = None) -> ScalarPrediction:
     """Predict the metrics of a schedule on a matrix with range singular values ``sigma``.
 
-    ``x_i = sigma_i / scale`` (``scale = s`` of the normalisation, POLAR.md
+    ``x_i = sigma_i / scale`` (``scale = s`` of the normalisation, docs/polar.md
     section 4); then ``phi = phi_T(x)`` and the metrics of the section 2
     table.  ``frobenius_error`` is ``sqrt(sum (1 - phi_i)^2)`` (not divided by
     ``sqrt(r)``); with ``shape = (m, n)`` also the output RMS
@@ -312,12 +314,12 @@ def predict(schedule: Sequence[Sequence[float]], sigma: Any, scale: float,
     return ScalarPrediction(
         phi=phi,
         spectral_error=float(np.max(np.abs(1.0 - phi))),
-        frobenius_error=float(np.sqrt(np.sum((1.0 - phi) ** 2))),
+        frobenius_error=float(frobenius_norm(1.0 - phi)),
         orthogonality_error=float(np.max(np.abs(phi * phi - 1.0))),
         output_min=float(np.min(np.abs(phi))),
         output_max=float(np.max(np.abs(phi))),
         sign_flips=int(np.sum(phi < 0)),
         input_interval=(float(np.min(x)), float(np.max(x))),
-        output_rms=(float(np.sqrt(np.sum(phi * phi) / (shape[0] * shape[1])))
+        output_rms=(float(frobenius_norm(phi)) / math.sqrt(shape[0] * shape[1])
                     if shape is not None else math.nan),
     )

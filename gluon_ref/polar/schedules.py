@@ -1,8 +1,8 @@
-"""Schedules: odd-polynomial coefficients plus a normalisation convention (POLAR.md 4-8).
+"""Schedules: odd-polynomial coefficients plus a normalisation convention (docs/polar.md 4-8).
 
 A :class:`Schedule` is everything a Newton–Schulz-type run needs: one odd
 polynomial per step and the scale ``s = safety * ||G||_F + eps`` (or the
-clamp / none conventions of POLAR.md section 4).  Calling it on a matrix runs
+clamp / none conventions of docs/polar.md section 4).  Calling it on a matrix runs
 :func:`~gluon_ref.polar.iterations.newton_schulz`; its scalar model is
 available through :meth:`Schedule.predict`, :meth:`Schedule.output_interval`
 and :meth:`Schedule.worst_case_error`.
@@ -31,16 +31,25 @@ Fixed lists run for more steps than they hold repeat their last polynomial
 this suite's choice, stated here).  The Polar Express families are
 *designed* at run time (:mod:`gluon_ref.polar.polar_express`), never copied:
 ``polar_express`` with ``steps = T`` is the section 8.5 recipe with ``T``
-steps and the reference package's cushion and safety.
+steps and the reference package's cushion and safety.  A design runs when a
+schedule first needs it and is cached; importing this module designs nothing
+and does not load the designer.
+
+Every family, built-in or user-defined, is registered by
+:func:`register_schedule` into the one registry of
+:mod:`gluon_ref.polar.registry`; :data:`SCHEDULE_FAMILIES` is the read-only
+view of its schedule families.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
+from ..backend import check_count, check_finite, check_float_array
 from .iterations import (
     MUON_QUINTIC,
     NORMALIZATIONS,
@@ -49,7 +58,7 @@ from .iterations import (
     newton_schulz,
     normalize_input,
 )
-from .polar_express import apply_safety, design_polar_express, published_recipe
+from .registry import ORTHOGONALIZERS, register_orthogonalizer
 from .scalar_model import (
     Polynomial,
     ScalarPrediction,
@@ -59,7 +68,6 @@ from .scalar_model import (
     slope_at_zero,
     worst_case_error,
 )
-from ..backend import check_finite, check_float_array
 
 __all__ = [
     "Schedule",
@@ -76,15 +84,15 @@ __all__ = [
     "YOU_6STEP",
 ]
 
-#: classic cubic Newton–Schulz (Kovarik; Björck & Bowie), POLAR.md section 5.1
+#: classic cubic Newton–Schulz (Kovarik; Björck & Bowie), docs/polar.md section 5.1
 CUBIC: Polynomial = (1.5, -0.5)
-#: Padé quintic (15x - 10x^3 + 3x^5)/8, POLAR.md section 5.2
+#: Padé quintic (15x - 10x^3 + 3x^5)/8, docs/polar.md section 5.2
 PADE_QUINTIC: Polynomial = (15 / 8, -10 / 8, 3 / 8)
-#: degree-7 member (35x - 35x^3 + 21x^5 - 5x^7)/16, POLAR.md section 5.2
+#: degree-7 member (35x - 35x^3 + 21x^5 - 5x^7)/16, docs/polar.md section 5.2
 PADE_SEPTIC: Polynomial = (35 / 16, -35 / 16, 21 / 16, -5 / 16)
-#: Keller Jordan's early comparison quintic (2, -1.5, 0.5), POLAR.md section 5.2
+#: Keller Jordan's early comparison quintic (2, -1.5, 0.5), docs/polar.md section 5.2
 KJ_COMPARISON_QUINTIC: Polynomial = (2.0, -1.5, 0.5)
-#: You Jiacheng's 5-step list (Dion, gram-newton-schulz), POLAR.md section 7
+#: You Jiacheng's 5-step list (Dion, gram-newton-schulz), docs/polar.md section 7
 YOU_5STEP: tuple[Polynomial, ...] = (
     (4.0848, -6.8946, 2.9270),
     (3.9505, -6.3029, 2.6377),
@@ -92,7 +100,7 @@ YOU_5STEP: tuple[Polynomial, ...] = (
     (2.8769, -3.1427, 1.2046),
     (2.8366, -3.0525, 1.2012),
 )
-#: You Jiacheng's 6-step list (modula), each triple divided by 1024, POLAR.md section 7
+#: You Jiacheng's 6-step list (modula), each triple divided by 1024, docs/polar.md section 7
 YOU_6STEP: tuple[Polynomial, ...] = tuple(
     (a / 1024, b / 1024, c / 1024)
     for a, b, c in ((3955, -8306, 5008), (3735, -6681, 3463), (3799, -6499, 3211),
@@ -102,7 +110,7 @@ YOU_6STEP: tuple[Polynomial, ...] = tuple(
 
 @dataclass(frozen=True)
 class Schedule:
-    """One odd polynomial per step plus a normalisation convention (POLAR.md sections 2-4).
+    """One odd polynomial per step plus a normalisation convention (docs/polar.md sections 2-4).
 
     ``polynomials[t] = (c_0, c_1, ...)`` is ``p_{t+1}(x) = c_0 x + c_1 x^3 + ...``.
     ``normalization``/``eps``/``safety`` define ``s`` as in
@@ -153,7 +161,7 @@ class Schedule:
 
     def take(self, steps: int) -> "Schedule":
         """The first ``steps`` polynomials; beyond the end the last one repeats."""
-        steps = _check_steps(steps)
+        steps = check_count("steps", steps, minimum=0)
         polys = list(self.polynomials[:steps])
         if steps > len(polys):
             if not self.polynomials:
@@ -176,6 +184,8 @@ class Schedule:
         xp = check_float_array(g, "g")
         if g.ndim < 2:
             raise ValueError(f"needs ndim >= 2 (..., m, n), got shape {tuple(g.shape)}")
+        if any(d == 0 for d in g.shape):
+            raise ValueError(f"g has an empty dimension: shape {tuple(g.shape)}")
         check_finite(g, "g")
         x0, _ = normalize_input(g, normalization=self.normalization, eps=self.eps,
                                 safety=self.safety, emulate=emulate)
@@ -215,7 +225,9 @@ class ScheduleFamily:
     ``convergent`` records whether, by the scalar model, the method's
     schedules approach ``U V^T`` on every normalised input in ``(0, 1]`` as
     the number of steps grows (cubic, Padé, Polar Express: yes; Muon and You:
-    no, they settle in a band).
+    no, they settle in a band).  Called on a matrix, a family runs its
+    schedule with ``default_steps`` steps, so the family itself is the
+    orthogonalizer registered under its name.
     """
 
     name: str
@@ -225,58 +237,50 @@ class ScheduleFamily:
     source: str
     convergent: bool
 
+    def schedule(self, steps: int | None = None) -> Schedule:
+        """The family's schedule with ``steps`` steps (``default_steps`` when ``None``)."""
+        return self.build(self.default_steps if steps is None else steps)
 
-def _check_steps(steps) -> int:
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    return int(steps)
-
-
-def _constant(name, poly, source, convergent, **norm):
-    def build(steps: int) -> Schedule:
-        return Schedule((tuple(poly),) * _check_steps(steps), name, source=source,
-                        convergent=convergent, **norm)
-    return build
+    def __call__(self, g: Any, *, emulate: str | None = None):
+        """Approximate polar factor of ``g`` by :meth:`schedule` at the default step count."""
+        return self.schedule()(g, emulate=emulate)
 
 
-def _listed(name, polys, source, convergent, **norm):
-    base = Schedule(tuple(polys), name, source=source, convergent=convergent, **norm)
-    return base.take
+class _ScheduleFamilies(Mapping):
+    """Read-only name -> :class:`ScheduleFamily` view of the orthogonalizer registry."""
+
+    def __getitem__(self, name: str) -> ScheduleFamily:
+        fam = ORTHOGONALIZERS.get(name)
+        if not isinstance(fam, ScheduleFamily):
+            raise KeyError(name)
+        return fam
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, v in ORTHOGONALIZERS.items() if isinstance(v, ScheduleFamily)])
+
+    def __len__(self) -> int:
+        return sum(isinstance(v, ScheduleFamily) for v in ORTHOGONALIZERS.values())
+
+    def __repr__(self) -> str:
+        return f"SCHEDULE_FAMILIES({sorted(self)})"
 
 
-@lru_cache(maxsize=256)
-def _designed_polys(steps, cushion, safety):
-    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety,
-                                mode="folded").polynomials
+#: name -> ScheduleFamily, a live read-only view of :data:`~gluon_ref.polar.registry.ORTHOGONALIZERS`
+SCHEDULE_FAMILIES: Mapping[str, ScheduleFamily] = _ScheduleFamilies()
 
 
-def _designed(name, cushion, safety, norm_safety, eps, source):
-    def build(steps: int) -> Schedule:
-        steps = _check_steps(steps)
-        polys = _designed_polys(steps, cushion, safety) if steps else ()
-        return Schedule(polys, name, "frobenius", eps, norm_safety, source=source,
-                        convergent=True)
-    return build
+def register_schedule(family: ScheduleFamily) -> None:
+    """Register ``family`` under its name as a schedule family and an orthogonalizer.
 
-
-def _gram_list(paper) -> tuple[Polynomial, ...]:
-    return tuple(apply_safety(p, 1.05) for p in paper.raw[:5])
-
-
-_PE = "Polar Express, arXiv 2505.16932; POLAR.md section 8.5"
-
-SCHEDULE_FAMILIES: dict[str, ScheduleFamily] = {}
-
-
-def register_schedule(family: ScheduleFamily, *, orthogonalizer: bool = True) -> None:
-    """Add a :class:`ScheduleFamily` (and, by default, its default-steps orthogonalizer)."""
+    The one entry point for built-in and user families: it calls
+    :func:`~gluon_ref.polar.registry.register_orthogonalizer` with the family,
+    whose schedule is built when first called, not here.
+    """
     if not isinstance(family, ScheduleFamily):
         raise TypeError(f"expected a ScheduleFamily, got {type(family).__name__}")
-    SCHEDULE_FAMILIES[family.name.lower()] = family
-    if orthogonalizer:
-        from .registry import register_orthogonalizer
-
-        register_orthogonalizer(family.name, family.build(family.default_steps))
+    check_count(f"default_steps of schedule family {family.name!r}", family.default_steps,
+                minimum=0)
+    register_orthogonalizer(family.name, family)
 
 
 def available_schedules() -> list[str]:
@@ -292,41 +296,90 @@ def get_schedule(name: str, steps: int | None = None) -> Schedule:
     key = str(name).strip().lower()
     if key not in SCHEDULE_FAMILIES:
         raise ValueError(f"unknown schedule {name!r}; valid names: {', '.join(available_schedules())}")
-    fam = SCHEDULE_FAMILIES[key]
-    return fam.build(fam.default_steps if steps is None else steps)
+    return SCHEDULE_FAMILIES[key].schedule(steps)
+
+
+# -- builders of the built-in families --------------------------------------------
+def _constant(name, poly, source, convergent, **norm):
+    def build(steps: int) -> Schedule:
+        return Schedule((tuple(poly),) * check_count("steps", steps, minimum=0), name,
+                        source=source, convergent=convergent, **norm)
+    return build
+
+
+def _listed(name, polys, source, convergent, **norm):
+    """Builder for a fixed list; ``polys`` is the list or a function returning it on first use."""
+    def build(steps: int) -> Schedule:
+        listed = polys() if callable(polys) else polys
+        return Schedule(tuple(listed), name, source=source, convergent=convergent,
+                        **norm).take(steps)
+    return build
+
+
+def _designed(name, cushion, safety, norm_safety, eps, source):
+    def build(steps: int) -> Schedule:
+        steps = check_count("steps", steps, minimum=0)
+        polys = _designed_polys(steps, cushion, safety) if steps else ()
+        return Schedule(polys, name, "frobenius", eps, norm_safety, source=source,
+                        convergent=True)
+    return build
+
+
+# The designer is imported when a design is first needed, so that importing the package
+# (which gluon_ref.norms does) neither loads it nor runs a Remez solve.
+@lru_cache(maxsize=256)
+def _designed_polys(steps: int, cushion: float, safety: float) -> tuple[Polynomial, ...]:
+    from .polar_express import design_polar_express
+
+    return design_polar_express(1e-3, steps, cushion=cushion, safety=safety,
+                                mode="folded").polynomials
+
+
+def _paper_list() -> tuple[Polynomial, ...]:
+    from .polar_express import published_recipe  # cached there
+
+    return published_recipe("paper").polynomials
+
+
+def _gram_list() -> tuple[Polynomial, ...]:
+    from .polar_express import apply_safety, published_recipe
+
+    return tuple(apply_safety(p, 1.05) for p in published_recipe("paper").raw[:5])
+
+
+_PE = "Polar Express, arXiv 2505.16932; docs/polar.md section 8.5"
 
 
 def _builtin_families() -> list[ScheduleFamily]:
     fro = dict(normalization="frobenius", eps=1e-7, safety=1.0)
-    paper = published_recipe("paper")
     return [
-        ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "POLAR.md 5.1", True, **fro),
+        ScheduleFamily("cubic", 10, _constant("cubic", CUBIC, "docs/polar.md 5.1", True, **fro),
                        "classic cubic Newton–Schulz 1.5x - 0.5x^3",
-                       "Kovarik; Björck & Bowie; POLAR.md section 5.1", True),
-        ScheduleFamily("pade", 5, _constant("pade", PADE_QUINTIC, "POLAR.md 5.2", True, **fro),
-                       "Padé quintic (15x - 10x^3 + 3x^5)/8", "POLAR.md section 5.2", True),
-        ScheduleFamily("pade7", 5, _constant("pade7", PADE_SEPTIC, "POLAR.md 5.2", True, **fro),
+                       "Kovarik; Björck & Bowie; docs/polar.md section 5.1", True),
+        ScheduleFamily("pade", 5, _constant("pade", PADE_QUINTIC, "docs/polar.md 5.2", True, **fro),
+                       "Padé quintic (15x - 10x^3 + 3x^5)/8", "docs/polar.md section 5.2", True),
+        ScheduleFamily("pade7", 5, _constant("pade7", PADE_SEPTIC, "docs/polar.md 5.2", True, **fro),
                        "degree-7 Newton–Schulz (35x - 35x^3 + 21x^5 - 5x^7)/16",
-                       "POLAR.md section 5.2", True),
+                       "docs/polar.md section 5.2", True),
         ScheduleFamily("kj_comparison", 5,
-                       _constant("kj_comparison", KJ_COMPARISON_QUINTIC, "POLAR.md 5.2", True,
+                       _constant("kj_comparison", KJ_COMPARISON_QUINTIC, "docs/polar.md 5.2", True,
                                  **fro),
                        "Keller Jordan's comparison quintic (2, -1.5, 0.5)",
-                       "POLAR.md section 5.2", True),
-        ScheduleFamily("muon", 5, _constant("muon", MUON_QUINTIC, "POLAR.md 6", False, **fro),
+                       "docs/polar.md section 5.2", True),
+        ScheduleFamily("muon", 5, _constant("muon", MUON_QUINTIC, "docs/polar.md 6", False, **fro),
                        "Keller Jordan's Muon quintic (3.4445, -4.7750, 2.0315)",
-                       "KellerJordan/Muon; POLAR.md section 6", False),
+                       "KellerJordan/Muon; docs/polar.md section 6", False),
         ScheduleFamily("muon_torch", 5,
-                       _constant("muon_torch", MUON_QUINTIC, "POLAR.md 4, 6", False,
+                       _constant("muon_torch", MUON_QUINTIC, "docs/polar.md 4, 6", False,
                                  normalization="clamp", eps=1e-7, safety=1.0),
                        "Muon quintic with torch.optim.Muon's clamp max(||G||_F, 1e-7)",
-                       "pytorch/pytorch torch.optim.Muon; POLAR.md section 4", False),
-        ScheduleFamily("you5", 5, _listed("you5", YOU_5STEP, "POLAR.md 7", False, **fro),
+                       "pytorch/pytorch torch.optim.Muon; docs/polar.md section 4", False),
+        ScheduleFamily("you5", 5, _listed("you5", YOU_5STEP, "docs/polar.md 7", False, **fro),
                        "You Jiacheng's 5-step list (last repeats beyond 5)",
-                       "microsoft/dion, Dao-AILab/gram-newton-schulz; POLAR.md section 7", False),
-        ScheduleFamily("you6", 6, _listed("you6", YOU_6STEP, "POLAR.md 7", False, **fro),
+                       "microsoft/dion, Dao-AILab/gram-newton-schulz; docs/polar.md section 7", False),
+        ScheduleFamily("you6", 6, _listed("you6", YOU_6STEP, "docs/polar.md 7", False, **fro),
                        "You Jiacheng's 6-step list /1024 (last repeats beyond 6)",
-                       "modula; POLAR.md section 7", False),
+                       "modula; docs/polar.md section 7", False),
         ScheduleFamily("polar_express", 5,
                        _designed("polar_express", 0.02, 1.01, 1.01, 1e-7, _PE),
                        "Polar Express designed for T = steps (l = 1e-3, c = 0.02, folded 1.01)",
@@ -336,17 +389,17 @@ def _builtin_families() -> list[ScheduleFamily]:
                        "Polar Express as in modded-nanogpt/Dion (c = 0.02, folded 1.02)",
                        _PE + " (modded-nanogpt, Dion)", True),
         ScheduleFamily("polar_express_paper", 5,
-                       _listed("polar_express_paper", paper.polynomials, _PE, True,
+                       _listed("polar_express_paper", _paper_list, _PE, True,
                                normalization="frobenius", eps=1e-7, safety=1.01),
                        "the paper's 8-polynomial recipe (raw-then-scale 1.01), first `steps`",
                        _PE + " (paper's list)", True),
         ScheduleFamily("polar_express_gram", 5,
-                       _listed("polar_express_gram", _gram_list(paper), _PE, False, **fro),
+                       _listed("polar_express_gram", _gram_list, _PE, False, **fro),
                        "gram-newton-schulz preset: paper's first 5 raw triples, all / 1.05^k",
                        _PE + " (Dao-AILab/gram-newton-schulz preset)", False),
     ]
 
 
-for _fam in _builtin_families():
-    SCHEDULE_FAMILIES[_fam.name] = _fam
-del _fam
+for _family in _builtin_families():
+    register_schedule(_family)
+del _family

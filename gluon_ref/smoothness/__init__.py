@@ -1,6 +1,6 @@
 """Layer-wise smoothness along trajectories: the estimator, the (L0, L1) fit, and its data.
 
-THEORY.md section 8 (Gluon, arXiv 2505.13416, Eq. 10 and its fit):
+docs/theory.md section 8 (Gluon, arXiv 2505.13416, Eq. 10 and its fit):
 
 * :mod:`.estimator` -- ``lhat = ||g' - g||_* / ||X' - X||`` per layer, anchored at
   the newer gradient, with exact or Newton-Schulz dual norms;

@@ -14,7 +14,7 @@ Line format (the only lines read; every other line is not a measurement)::
     step:E (IDX) L_estimated: LHAT norm_grad: G          (CNN, E = fractional epoch)
 
 ``LHAT = ||g_new - g_old||_(i)* / ||X' - X||_(i)`` between consecutive iterates,
-each gradient on its own minibatch (THEORY.md section 8, Eq. 10), and
+each gradient on its own minibatch (docs/theory.md section 8, Eq. 10), and
 ``G = ||g_new||_(i)*``, the anchor of the fit.  Dual norms are ``<lmo(g), g>``
 with a 5-step Newton-Schulz in the spectral layers.
 

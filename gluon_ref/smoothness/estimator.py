@@ -1,4 +1,4 @@
-"""The trajectory estimator of layer-wise smoothness (THEORY.md section 8, Eq. 10 of Gluon).
+"""The trajectory estimator of layer-wise smoothness (docs/theory.md section 8, Eq. 10 of Gluon).
 
 For a layer ``i`` and consecutive iterates ``X = X^k``, ``X' = X^{k+1}`` with
 gradients ``g = grad_i f_xi(X)`` and ``g' = grad_i f_xi'(X')``:
@@ -12,7 +12,7 @@ compared is the caller's choice (:mod:`.recorder`): *different* minibatches
 (``xi = xi'``, removes the sampling noise from the difference) or *full*
 batch.
 
-The decomposition behind THEORY.md section 8's circularity caveat is exact:
+The decomposition behind docs/theory.md section 8's circularity caveat is exact:
 
     lhat = c G / ||X'_i - X_i||,     c = ||g' - g||_* / ||g'||_*      (:attr:`PairEstimate.noise_factor`)
 
@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ..backend import namespace
-from ..geometry import Spectral
 from ..norms import Norm, get_norm
 
 __all__ = ["PairEstimate", "dual_norm", "estimate_pair", "estimate_layers"]
@@ -74,7 +73,7 @@ def dual_norm(norm: Norm | str, g: Any, orthogonalizer: str | Callable | None = 
     ``sum_i sigma_i / c`` wherever ``p < 1``.
     """
     n = _norm(norm)
-    if orthogonalizer is None or not isinstance(n.geometry, Spectral):
+    if orthogonalizer is None or not n.geometry.orthogonalizable:
         return float(n.dual_norm(g))
     xp = namespace(g)
     d = n.with_orthogonalizer(orthogonalizer).lmo(g)

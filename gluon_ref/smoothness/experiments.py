@@ -1,6 +1,6 @@
 """Reproducible smoothness experiments on the package's real-data models (issue 11).
 
-Three questions from THEORY.md section 8, asked of the digits MLP and the
+Three questions from docs/theory.md section 8, asked of the digits MLP and the
 digits CNN (:class:`~gluon_ref.objectives.DigitsMLP`,
 :class:`~gluon_ref.objectives.DigitsCNN`), trained by unconstrained Scion
 (uSCG, a Gluon special case; exact polar factors, so every step has length

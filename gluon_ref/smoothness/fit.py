@@ -1,4 +1,4 @@
-"""The (L0, L1) fit of THEORY.md section 8: hinge-penalised least squares, two solvers.
+"""The (L0, L1) fit of docs/theory.md section 8: hinge-penalised least squares, two solvers.
 
 Given estimates ``lhat_k`` and anchors ``g_k = ||grad_i f(X^{k+1})||_(i)*`` of one
 layer, the fit (Gluon, arXiv 2505.13416, Eq. 10 and the authors' fitting code)
@@ -69,7 +69,7 @@ class Fit:
 
     @property
     def stepsize(self) -> float:
-        """``1 / L1``: Theorem 1's stepsize in the limit ``L0 -> 0`` (THEORY.md section 8)."""
+        """``1 / L1``: Theorem 1's stepsize in the limit ``L0 -> 0`` (docs/theory.md section 8)."""
         return 1.0 / self.L1
 
 

@@ -4,7 +4,7 @@
 ``step(params, grads, state) -> (params, state)``) on a layered objective
 from :mod:`gluon_ref.objectives`, and at every measured pair of consecutive
 iterates ``(X^k, X^{k+1})`` evaluates Eq. 10 (:mod:`.estimator`) with up to
-three gradient pairings (THEORY.md section 8):
+three gradient pairings (docs/theory.md section 8):
 
 ``"different"``  ``g = grad f_{xi^k}(X^k)``, ``g' = grad f_{xi^{k+1}}(X^{k+1})``: the
                  gradients the optimizer used, each on its own minibatch (the
@@ -106,7 +106,7 @@ def layer_norms(objective) -> dict[str, Norm]:
 
 def starting_point(objective, seed: int):
     """The objective's reproducible starting point for ``seed``."""
-    return objective.init(seed)
+    return objective.initial_point(seed)
 
 
 def record_run(objective, optimizer, steps: int, *, batch_size: int | None = None, seed: int = 0,

@@ -179,7 +179,7 @@ def synthetic_run(name: str, seed: int = 0, steps: int = 60, fraction: float = 0
     obj = SYNTHETIC_OBJECTIVES[name](seed)
     consts = obj.constants
     X0 = obj.sample_point(np.random.default_rng(seed + 1), 1.0)
-    radii = {k: fraction * min(consts[k].radius, 1.0) for k in obj.layers}
+    radii = {k: fraction * min(consts[k].valid_within, 1.0) for k in obj.layers}
     opt = Gluon(gluon_config(X0, norms={k: s.norm for k, s in obj.layers.items()}, stepsizes=radii))
     with single_threaded():
         tr = record_run(obj, opt, steps, X0=X0).traces["different"]

@@ -1,4 +1,4 @@
-"""``gluon-ref polar``: Newton–Schulz-type methods against the exact SVD (POLAR.md).
+"""``gluon-ref polar``: Newton–Schulz-type methods against the exact SVD (docs/polar.md).
 
 Prints one row per matrix family x dtype x method x steps (see
 :mod:`proofs_check.polar_compare` for every column), and with ``--out DIR``
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
+import sys
 import time
 
 import numpy as np
@@ -33,10 +33,12 @@ from proofs_check.polar_compare import (
     run_sweep,
     sweep_as_dicts,
 )
+from proofs_check.output import OutputError, OutputFolder, output_dir_arg
+from proofs_check.commands.args import nonneg_int, positive_int, seed_arg
 
-HELP = "Newton–Schulz / Polar Express versus the exact SVD polar factor (POLAR.md)"
+HELP = "Newton–Schulz / Polar Express versus the exact SVD polar factor (docs/polar.md)"
 
-#: float64 runs must match the scalar model this closely (POLAR.md section 2: ~1e-14)
+#: float64 runs must match the scalar model this closely (docs/polar.md section 2: ~1e-14)
 MODEL_TOL_FLOAT64 = 1e-10
 
 
@@ -90,11 +92,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default all four)")
     p.add_argument("--normalization", choices=NORMALIZATIONS, default=None,
                    help="override every method's normalisation (default: each method's own)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--repeats", type=int, default=3, help="timing repeats after one warm-up, minimum kept (default 3)")
-    p.add_argument("--sweep-steps", type=int, default=16,
+    p.add_argument("--seed", type=seed_arg, default=0, help="random seed (default 0)")
+    p.add_argument("--repeats", type=positive_int, default=3, help="timing repeats after one warm-up, minimum kept (default 3)")
+    p.add_argument("--sweep-steps", type=nonneg_int, default=16,
                    help="error-versus-steps sweep over 0..N-1 steps in float64 (default 16; 0 = off)")
-    p.add_argument("--out", default=None, help="directory for polar.json and the PNG figures")
+    p.add_argument("--out", type=output_dir_arg, default=None,
+                   help="directory for polar.json and the PNG figures")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the figures")
 
 
@@ -122,7 +125,7 @@ def format_table(rows) -> list[str]:
     return lines
 
 
-def _plots(out_dir, cfg, sweep) -> list[str]:
+def _plots(folder: OutputFolder, cfg, sweep) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -149,8 +152,7 @@ def _plots(out_dir, cfg, sweep) -> list[str]:
         fig.suptitle("markers: measured; lines: scalar model", fontsize=9)
         axes[0][-1].legend(fontsize=7)
         fig.tight_layout()
-        path = os.path.join(out_dir, "polar_error_vs_steps.png")
-        fig.savefig(path, dpi=110)
+        path = str(folder.save_figure(fig, "polar_error_vs_steps.png", dpi=110))
         plt.close(fig)
         paths.append(path)
 
@@ -175,8 +177,7 @@ def _plots(out_dir, cfg, sweep) -> list[str]:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    path = os.path.join(out_dir, "polar_polynomials.png")
-    fig.savefig(path, dpi=110)
+    path = str(folder.save_figure(fig, "polar_polynomials.png", dpi=110))
     plt.close(fig)
     paths.append(path)
     return paths
@@ -184,6 +185,13 @@ def _plots(out_dir, cfg, sweep) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    folder = None
+    if args.out is not None:  # checked before the measurements, not after them
+        try:
+            folder = OutputFolder.prepare(args.out, command="polar")
+        except OutputError as exc:
+            print(f"gluon-ref polar: {exc}", file=sys.stderr)
+            return 2
     cfg = CompareConfig(shape=tuple(args.shape), families=args.families, methods=args.methods,
                         steps=args.steps, dtypes=args.dtypes, seed=args.seed,
                         repeats=max(1, args.repeats), sweep_steps=max(0, args.sweep_steps),
@@ -205,8 +213,7 @@ def run(args: argparse.Namespace) -> int:
            and math.isfinite(r.model_gap) and r.model_gap > MODEL_TOL_FLOAT64]
     sweep = run_sweep(cfg) if cfg.sweep_steps > 0 else []
     bad += [p for p in sweep if math.isfinite(p.err2) and abs(p.err2 - p.pred_err2) > MODEL_TOL_FLOAT64]
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
+    if folder is not None:
         payload = {
             "config": {"shape": list(cfg.shape), "families": list(cfg.families),
                        "methods": list(cfg.methods), "steps": cfg.steps, "dtypes": list(cfg.dtypes),
@@ -217,13 +224,11 @@ def run(args: argparse.Namespace) -> int:
             "rows": rows_as_dicts(rows),
             "sweep": sweep_as_dicts(sweep),
         }
-        path = os.path.join(args.out, "polar.json")
-        with open(path, "w") as fh:
-            json.dump(payload, fh, indent=1)
-        written = [path]
+        written = [str(folder.write_text("polar.json", json.dumps(payload, indent=1)))]
         if not args.no_plots:
-            written += _plots(args.out, cfg, sweep)
+            written += _plots(folder, cfg, sweep)
         print("wrote " + ", ".join(written))
+        print(folder.finish())
     print(f"{len(rows)} rows, {len(sweep)} sweep points in {time.perf_counter() - t0:.1f} s; "
           f"{len(bad)} float64 runs disagree with the scalar model by more than "
           f"{MODEL_TOL_FLOAT64:g}")

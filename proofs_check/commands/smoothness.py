@@ -1,4 +1,4 @@
-"""``gluon-ref smoothness``: layer-wise smoothness along trajectories (THEORY.md section 8).
+"""``gluon-ref smoothness``: layer-wise smoothness along trajectories (docs/theory.md section 8).
 
 Refits the Gluon authors' published logs, runs the digits MLP and CNN
 experiments (fits with minibatch and full-batch gradients, tuned radii against

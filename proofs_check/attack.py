@@ -1,9 +1,14 @@
-"""Searches that try to break claimed smoothness constants.
+"""Searches that try to break the smoothness constants an objective claims.
+
+The counterexample search behind the ``smoothness`` claims: it measures each
+inequality on many point pairs and returns the report's
+:class:`~proofs_check.claims.base.Instance` records, one per pair (and layer),
+so a claim picks the worst of them without converting anything.
 
 Every claimed constant is attacked with point pairs ``(X, Y)``:
 
 * ``random``     random anchors at several scales, Gaussian steps of several lengths;
-* ``lmo``        Gluon steps ``Y_i = X_i + t lmo_i(grad_i f(X))`` (THEORY.md section 2,
+* ``lmo``        Gluon steps ``Y_i = X_i + t lmo_i(grad_i f(X))`` (docs/theory.md section 2,
                  minimiser sign), all layers or one layer at a time;
 * ``trajectory`` consecutive iterates of deterministic Gluon with a fixed radius;
 * ``power``      the direction maximising ``<D, H_ii(X) D>`` over the unit ball
@@ -13,7 +18,7 @@ Every claimed constant is attacked with point pairs ``(X, Y)``:
                  large step lengths and at special anchors (the minimiser, 0,
                  large-gradient points).
 
-For each pair the layer-wise inequality of Assumption 1 (THEORY.md section 4)
+For each pair the layer-wise inequality of Assumption 1 (docs/theory.md section 4)
 
     lhs_i = ||grad_i f(X) - grad_i f(Y)||_(i)*  <=  rhs_i = (L0_i + L1_i ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)
 
@@ -21,9 +26,11 @@ and the descent inequality of Lemma D (section 5)
 
     f(Y) - f(X) - <grad f(X), Y - X>  <=  sum_i (L0_i + L1_i ||grad_i f(X)||_*)/2 ||Y_i - X_i||^2
 
-are evaluated; ``ratio = lhs/rhs`` is the measured tightness (<= 1 when the
-constant is valid; a negative control halving the constants is caught when
-some ratio exceeds 1/2).  Constants with a finite ``radius`` are only
+are evaluated; ``lhs/rhs`` is the measured tightness (<= 1 when the constant
+is valid; a negative control halving the constants is caught when some ratio
+exceeds 1/2, see :func:`scaled`).  Each instance's ``note`` records the step
+length ``||X_i - Y_i||`` (the longest block for Lemma D), read back by
+:func:`step_of`.  Constants with a finite ``valid_within`` are only
 attacked with steps inside it.
 
 Rounding allowance: both sides come from gradient/value evaluations whose
@@ -36,53 +43,51 @@ absolute rounding error is at most ``n * eps`` times the magnitudes involved
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ..backend import namespace
-from .base import LayerConstants, LocalConstants, Objective
+from gluon_ref.backend import namespace
+from gluon_ref.objectives import LayerConstants, LocalConstants, Objective
+
+from .claims.base import Instance
 
 __all__ = [
-    "Record",
     "lmo_step",
     "power_direction",
     "joint_power_direction",
     "cross_power_direction",
-    "smoothness_records",
-    "descent_record",
-    "segment_records",
+    "smoothness_instances",
+    "descent_instance",
+    "segment_instances",
     "attack_pairs",
     "attack",
     "AttackResult",
     "literal_assumption_counterexample",
     "rounding_rtol",
+    "scaled",
+    "step_of",
 ]
 
 
-@dataclass(frozen=True)
-class Record:
-    """One measured inequality ``lhs <= rhs`` (up to ``tol``)."""
+def _measured(label: str, lhs: float, rhs: float, tol: float, step: float) -> Instance:
+    return Instance(label, lhs, rhs, "<=", tol, note=f"step {step:.3g}")
 
-    label: str
-    layer: str
-    lhs: float
-    rhs: float
-    tol: float
-    step: float = float("nan")
 
-    @property
-    def ratio(self) -> float:
-        """``lhs / rhs`` (measured tightness; ``inf`` if ``rhs = 0 < lhs - tol``)."""
-        if self.rhs > 0:
-            return self.lhs / self.rhs
-        return math.inf if self.lhs > self.tol else 0.0
+def step_of(instance: Instance) -> float:
+    """The step length an instance of this module records in its note (3 significant digits)."""
+    return float(instance.note.split("step ", 1)[1].split(",", 1)[0])
 
-    @property
-    def ok(self) -> bool:
-        """``lhs <= rhs + tol``."""
-        return bool(self.lhs <= self.rhs + self.tol)
+
+def scaled(instance: Instance, factor: float) -> Instance:
+    """The same measurement with every constant multiplied by ``factor``.
+
+    The right sides of Assumption 1, Lemma D and the block bound are linear in
+    the constants, so the pair need not be re-evaluated: ``rhs -> factor * rhs``
+    (negative controls use ``factor = 1/2``).
+    """
+    return replace(instance, rhs=factor * instance.rhs)
 
 
 def rounding_rtol(obj: Objective, X) -> float:
@@ -97,7 +102,7 @@ def _consts(constants) -> dict[str, tuple[float, float, float]]:
     out = {}
     for k, c in constants.items():
         if isinstance(c, LayerConstants):
-            out[k] = (c.L0, c.L1, c.radius)
+            out[k] = (c.L0, c.L1, c.valid_within)
         elif isinstance(c, (int, float, np.floating)):
             out[k] = (float(c), 0.0, math.inf)
         else:
@@ -107,16 +112,16 @@ def _consts(constants) -> dict[str, tuple[float, float, float]]:
 
 
 def lmo_step(obj: Objective, X, G, radii: Mapping[str, float]) -> dict[str, Any]:
-    """``Y_i = X_i + t_i lmo_i(G_i)`` (THEORY.md section 2; ``t_i = 0`` leaves layer i)."""
+    """``Y_i = X_i + t_i lmo_i(G_i)`` (docs/theory.md section 2; ``t_i = 0`` leaves layer i)."""
     out = {}
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         t = float(radii.get(k, 0.0))
-        out[k] = X[k] + spec.norm_obj.lmo(G[k], radius=t) if t > 0 else X[k]
+        out[k] = X[k] + block.norm_obj.lmo(G[k], radius=t) if t > 0 else X[k]
     return out
 
 
-def _unit(spec, D):
-    n = float(spec.norm_obj.norm(D))
+def _unit(block, D):
+    n = float(block.norm_obj.norm(D))
     return D / n if n > 0 else D
 
 
@@ -128,11 +133,11 @@ def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
     a PSD block the objective ``<D, H D>`` is non-decreasing along the
     iteration (convexity: ``q(D') >= q(D) + 2 <H D, D' - D> >= q(D)``).
     """
-    spec = obj.layers[layer]
+    block = obj.layers[layer]
     xp = namespace(*X.values())
     some = X[layer]
     zeros = {k: xp.zeros_like(v) for k, v in X.items()}
-    D = _unit(spec, xp.asarray(rng.standard_normal(spec.shape), dtype=some.dtype))
+    D = _unit(block, xp.asarray(rng.standard_normal(block.shape), dtype=some.dtype))
     best, best_q = D, -math.inf
     for _ in range(iters):
         V = dict(zeros)
@@ -143,7 +148,7 @@ def power_direction(obj: Objective, X, layer: str, rng: np.random.Generator,
             best, best_q = D, q
         if not bool(xp.any(HD != 0)):
             break
-        D = -spec.norm_obj.lmo(HD)
+        D = -block.norm_obj.lmo(HD)
     return best
 
 
@@ -176,7 +181,7 @@ def cross_power_direction(obj: Objective, X, i: str, j: str, rng: np.random.Gene
     Alternating maximisation of the bilinear form ``<E_i, H_ij D_j>`` over both
     unit balls: ``E_i <- s_i(H_ij D_j)``, ``D_j <- s_j(H_ji E_i)`` (``s = -lmo``);
     each half-step cannot decrease the form.  The worst case for the
-    cross-layer block bound ``h_ij`` of :class:`~.base.LocalConstants`.
+    cross-layer block bound ``h_ij`` of :class:`~gluon_ref.objectives.LocalConstants`.
     """
     xp = namespace(*X.values())
     si, sj = obj.layers[i], obj.layers[j]
@@ -199,14 +204,15 @@ def cross_power_direction(obj: Objective, X, i: str, j: str, rng: np.random.Gene
     return best
 
 
-def smoothness_records(obj: Objective, X, Y, constants, label: str,
-                       layers: Iterable[str] | None = None, GX=None) -> list[Record]:
-    """Assumption 1 per layer at the pair ``(X, Y)`` anchored at ``X`` (module docstring)."""
+def smoothness_instances(obj: Objective, X, Y, constants, label: str,
+                         layers: Iterable[str] | None = None, GX=None) -> dict[str, Instance]:
+    """Assumption 1 per layer at the pair ``(X, Y)`` anchored at ``X`` (module docstring);
+    layers whose step exceeds the constants' ``valid_within`` are left out."""
     cs = _consts(constants)
     GX = obj.grad(X) if GX is None else GX
     GY = obj.grad(Y)
     rtol = rounding_rtol(obj, X)
-    out = []
+    out = {}
     for k in (layers or obj.layers):
         norm = obj.layers[k].norm_obj
         L0, L1, R = cs[k]
@@ -217,12 +223,12 @@ def smoothness_records(obj: Objective, X, Y, constants, label: str,
         gy = float(norm.dual_norm(GY[k]))
         lhs = float(norm.dual_norm(GX[k] - GY[k]))
         rhs = (L0 + L1 * gx) * step
-        out.append(Record(label, k, lhs, rhs, rtol * (gx + gy + rhs), step))
+        out[k] = _measured(label, lhs, rhs, rtol * (gx + gy + rhs), step)
     return out
 
 
-def descent_record(obj: Objective, X, Y, constants, label: str, GX=None,
-                   fX: float | None = None) -> Record | None:
+def descent_instance(obj: Objective, X, Y, constants, label: str, GX=None,
+                     fX: float | None = None) -> Instance | None:
     """Lemma D at ``(X, Y)``: ``f(Y) - f(X) - <grad f(X), Y - X>`` against the quadratic bound."""
     cs = _consts(constants)
     if GX is None or fX is None:
@@ -230,49 +236,50 @@ def descent_record(obj: Objective, X, Y, constants, label: str, GX=None,
     fY = obj.value(Y)
     xp = namespace(*X.values())
     lin, lin_abs, rhs, steps = 0.0, 0.0, 0.0, []
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         D = Y[k] - X[k]
         L0, L1, R = cs[k]
-        r = float(spec.norm_obj.norm(D))
+        r = float(block.norm_obj.norm(D))
         if r > R * (1 + 1e-12):
             return None
         steps.append(r)
         t = float(xp.sum(GX[k] * D))
         lin += t
         lin_abs += abs(t)
-        rhs += (L0 + L1 * float(spec.norm_obj.dual_norm(GX[k]))) / 2 * r * r
+        rhs += (L0 + L1 * float(block.norm_obj.dual_norm(GX[k]))) / 2 * r * r
     lhs = fY - fX - lin
     tol = rounding_rtol(obj, X) * (abs(fX) + abs(fY) + lin_abs)
-    return Record(label, "*", lhs, rhs, tol, max(steps))
+    return _measured(label, lhs, rhs, tol, max(steps))
 
 
-def segment_records(obj: Objective, X, Y, local: LocalConstants, label: str, GX=None) -> list[Record]:
+def segment_instances(obj: Objective, X, Y, local: LocalConstants, label: str,
+                      GX=None) -> dict[str, Instance]:
     """Block bound ``||grad_i f(Y) - grad_i f(X)||_* <= sum_j h_ij ||Y_j - X_j||`` (LocalConstants)."""
     GX = obj.grad(X) if GX is None else GX
     GY = obj.grad(Y)
     rtol = rounding_rtol(obj, X)
     steps = {k: float(s.norm_obj.norm(Y[k] - X[k])) for k, s in obj.layers.items()}
     for k, r in steps.items():
-        if r > float(local.radii[k]) * (1 + 1e-12):
-            raise ValueError(f"layer {k!r}: step {r:.4g} leaves the box radius {local.radii[k]:.4g}")
+        if r > float(local.box_radius[k]) * (1 + 1e-12):
+            raise ValueError(f"layer {k!r}: step {r:.4g} leaves the box radius {local.box_radius[k]:.4g}")
     bound = local.gradient_bound(steps)
-    out = []
-    for k, spec in obj.layers.items():
-        n = spec.norm_obj
+    out = {}
+    for k, block in obj.layers.items():
+        n = block.norm_obj
         lhs = float(n.dual_norm(GX[k] - GY[k]))
         gx, gy = float(n.dual_norm(GX[k])), float(n.dual_norm(GY[k]))
-        out.append(Record(label, k, lhs, bound[k], rtol * (gx + gy + bound[k]), steps[k]))
+        out[k] = _measured(label, lhs, bound[k], rtol * (gx + gy + bound[k]), steps[k])
     return out
 
 
 def _random_step(obj: Objective, X, rng, lengths: Mapping[str, float]):
     xp = namespace(*X.values())
     out = {}
-    for k, spec in obj.layers.items():
+    for k, block in obj.layers.items():
         t = float(lengths.get(k, 0.0))
         if t > 0:
-            D = xp.asarray(rng.standard_normal(spec.shape), dtype=X[k].dtype)
-            out[k] = X[k] + t * _unit(spec, D)
+            D = xp.asarray(rng.standard_normal(block.shape), dtype=X[k].dtype)
+            out[k] = X[k] + t * _unit(block, D)
         else:
             out[k] = X[k]
     return out
@@ -290,19 +297,19 @@ def _anchors(obj: Objective, rng, scales, xp, dtype) -> Iterator[tuple[str, dict
 
 
 def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3, 1.0, 3.0),
-                 steps=(1e-4, 1e-2, 0.3, 1.0, 3.0), radius: Mapping[str, float] | None = None,
+                 steps=(1e-4, 1e-2, 0.3, 1.0, 3.0), valid_within: Mapping[str, float] | None = None,
                  power: bool = True, trajectory_steps: int = 8, xp=np, dtype=None,
                  one_layer: bool = False) -> Iterator[tuple[str, dict, dict]]:
     """Yield ``(label, X, Y)`` pairs from the strategies of the module docstring.
 
-    ``radius`` caps the step length per layer (constants with a finite region);
+    ``valid_within`` caps the step length per layer (constants with a finite region);
     ``one_layer=True`` adds pairs that move a single layer (segment form for
     non-separable objectives).  Points outside the objective's domain are skipped.
     """
     names = list(obj.layers)
-    cap = {k: (math.inf if radius is None else float(radius[k])) for k in names}
+    cap = {k: (math.inf if valid_within is None else float(valid_within[k])) for k in names}
 
-    def lens(t):  # step length per layer, capped by the constants' radius
+    def lens(t):  # step length per layer, capped by the constants' valid_within
         return {k: min(t, cap[k]) for k in names}
 
     for alabel, X in _anchors(obj, rng, scales, xp, dtype):
@@ -336,7 +343,7 @@ def attack_pairs(obj: Objective, rng: np.random.Generator, *, scales=(0.01, 0.3,
                             if _ok(obj, Yk):
                                 yield f"power[{k}] {alabel} t={t:g}", X, Yk
     # deterministic Gluon trajectory with a fixed radius
-    X = obj.init(rng, xp, dtype)
+    X = obj.initial_point(rng, xp, dtype)
     t = min(0.1, min(cap.values()))
     for i in range(trajectory_steps):
         if not _ok(obj, X):
@@ -359,31 +366,32 @@ def _ok(obj: Objective, X) -> bool:
 
 @dataclass
 class AttackResult:
-    """All records of an attack; ``max_ratio`` is the measured tightness."""
+    """All instances of an attack: Assumption 1 per layer (``smooth[layer]``, in pair order)
+    and Lemma D (``descent``); :meth:`max_ratio` is the measured tightness."""
 
-    smooth: list[Record]
-    descent: list[Record]
+    smooth: dict[str, list[Instance]]
+    descent: list[Instance]
+
+    def _select(self, which: str, layer: str | None = None) -> list[Instance]:
+        if which == "descent":
+            return self.descent
+        if layer is not None:
+            return self.smooth[layer]
+        return [i for insts in self.smooth.values() for i in insts]
 
     def max_ratio(self, which: str = "smooth", layer: str | None = None) -> float:
-        """Largest ``lhs/rhs`` over records with ``rhs > 0`` (optionally one layer)."""
-        recs = self.smooth if which == "smooth" else self.descent
-        vals = [r.ratio for r in recs if (layer is None or r.layer == layer) and r.rhs > 0]
+        """Largest ``lhs/rhs`` over instances with ``rhs > 0`` (optionally one layer)."""
+        vals = [i.lhs / i.rhs for i in self._select(which, layer) if i.rhs > 0]
         return max(vals, default=float("nan"))
 
-    def violations(self, which: str = "smooth", factor: float = 1.0) -> list[Record]:
-        """Records violated when every constant is multiplied by ``factor``.
+    def violations(self, which: str = "smooth", factor: float = 1.0) -> list[Instance]:
+        """Instances violated when every constant is multiplied by ``factor`` (:func:`scaled`)."""
+        return [i for i in self._select(which) if not scaled(i, factor).satisfied]
 
-        Both right sides are linear in the constants, so the same pairs are
-        re-evaluated exactly: ``lhs > factor * rhs + tol`` (negative controls
-        use ``factor = 1/2``).
-        """
-        recs = self.smooth if which == "smooth" else self.descent
-        return [r for r in recs if not (r.lhs <= factor * r.rhs + r.tol)]
-
-    def worst(self, which: str = "smooth") -> Record | None:
-        """The record with the largest ratio."""
-        recs = [r for r in (self.smooth if which == "smooth" else self.descent) if r.rhs > 0]
-        return max(recs, key=lambda r: r.ratio, default=None)
+    def worst(self, which: str = "smooth") -> Instance | None:
+        """The instance with the largest ``lhs/rhs``."""
+        insts = [i for i in self._select(which) if i.rhs > 0]
+        return max(insts, key=lambda i: i.lhs / i.rhs, default=None)
 
 
 def attack(obj: Objective, rng: np.random.Generator, constants=None, **kwargs) -> AttackResult:
@@ -395,32 +403,34 @@ def attack(obj: Objective, rng: np.random.Generator, constants=None, **kwargs) -
     if constants is None:
         raise ValueError(f"{obj.name}: no constants to attack (non-separable: use local constants)")
     cs = _consts(constants)
-    kwargs.setdefault("radius", {k: v[2] for k, v in cs.items()})
-    smooth, desc = [], []
+    kwargs.setdefault("valid_within", {k: v[2] for k, v in cs.items()})
+    smooth: dict[str, list[Instance]] = {k: [] for k in obj.layers}
+    desc = []
     cache_key, cache = None, None
     for label, X, Y in attack_pairs(obj, rng, **kwargs):
         if cache_key is not X:
             cache_key, cache = X, obj.value_and_grad(X)
         fX, GX = cache
-        smooth.extend(smoothness_records(obj, X, Y, constants, label, GX=GX))
-        d = descent_record(obj, X, Y, constants, label, GX=GX, fX=fX)
+        for k, inst in smoothness_instances(obj, X, Y, constants, label, GX=GX).items():
+            smooth[k].append(inst)
+        d = descent_instance(obj, X, Y, constants, label, GX=GX, fX=fX)
         if d is not None:
             desc.append(d)
     return AttackResult(smooth, desc)
 
 
 def literal_assumption_counterexample(obj: Objective, rng: np.random.Generator,
-                                      scale: float = 1.0, step: float = 0.5) -> list[Record]:
+                                      scale: float = 1.0, step: float = 0.5) -> dict[str, Instance]:
     """Pairs with ``X_i = Y_i`` but other layers moved: Assumption 1's right side is 0.
 
     For every layer ``i``, move every *other* layer by a random step of norm
-    ``step``; the records have ``rhs = 0`` (for any constants), so any
-    ``lhs > tol`` is a violation of the literal assumption (THEORY.md section 4
+    ``step``; the instances have ``rhs = 0`` (for any constants), so any
+    ``lhs > tol`` is a violation of the literal assumption (docs/theory.md section 4
     caveat).  For a separable objective every ``lhs`` is 0 up to rounding.
     """
     X = obj.sample_point(rng, scale)
     GX = obj.grad(X)
-    out = []
+    out = {}
     rtol = rounding_rtol(obj, X)
     for i in obj.layers:
         Y = _random_step(obj, X, rng, {k: (0.0 if k == i else step) for k in obj.layers})
@@ -428,7 +438,7 @@ def literal_assumption_counterexample(obj: Objective, rng: np.random.Generator,
         n = obj.layers[i].norm_obj
         lhs = float(n.dual_norm(GX[i] - GY[i]))
         gx, gy = float(n.dual_norm(GX[i])), float(n.dual_norm(GY[i]))
-        out.append(Record(f"layer {i} fixed, others moved by {step:g}", i, lhs, 0.0,
-                          rtol * (gx + gy), 0.0))
+        out[i] = Instance(f"layer {i} fixed, others moved by {step:g}", lhs, 0.0, "<=",
+                          rtol * (gx + gy), note="rhs = 0 for every (L0, L1): X_i = Y_i")
     return out
 

@@ -1,6 +1,6 @@
-"""The layered-objective protocol, its constants records and input validation.
+"""The layered-objective protocol and the validation of layered points.
 
-A **layered point** is a mapping ``name -> array`` (THEORY.md section 1: X =
+A **layered point** is a mapping ``name -> array`` (docs/theory.md section 1: X =
 (X_1, ..., X_p), one block per layer, PyTorch layout ``(d_out, d_in)``).  The
 order of the layers is the order of :attr:`Objective.layers`; every returned
 gradient is a ``dict`` in that order.  All arrays of one point share one
@@ -9,7 +9,7 @@ moved to that namespace and dtype on first use (cached).
 
 Protocol (:class:`Objective`)
 -----------------------------
-``layers``            ``dict[name, LayerSpec(shape, norm)]``: the block shapes
+``layers``            ``dict[name, Block(shape, norm)]``: the block shapes
                       and the catalogue norm (:func:`gluon_ref.norms.get_norm`)
                       each block is posed in.
 ``value(X)``          ``f(X)`` as a Python float.
@@ -23,7 +23,7 @@ Protocol (:class:`Objective`)
                       (exact where ``hvp_exact`` is True, otherwise a central
                       difference of gradients, :meth:`Objective.hvp_fd`).
 ``constants``         ``dict[name, LayerConstants]`` or ``None``: constants for
-                      Assumption 1 (THEORY.md section 4) that are *proved* in
+                      Assumption 1 (docs/theory.md section 4) that are *proved* in
                       the class docstring.  ``None`` for non-separable
                       objectives, for which Assumption 1 read literally cannot
                       hold (section 4 caveat); those provide
@@ -32,7 +32,7 @@ Protocol (:class:`Objective`)
 ``lower_bound``       a proved lower bound of ``inf f`` (or ``None``).
 ``optimum``           ``inf f`` when known in closed form (or ``None``).
 ``n_samples``         number of samples of a finite-sum objective, else ``None``.
-``init(rng)``         a reproducible starting point (NumPy float64 by default).
+``initial_point(rng)`` a reproducible starting point (NumPy float64 by default).
 ``sample_point(rng, scale)``
                       a random point for tests, ``scale`` sets its magnitude.
 
@@ -54,25 +54,39 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..backend import asarray_like, check_finite, check_float_array, namespace, to_numpy
+from ..backend import (check_finite, check_float_array, frobenius_norm, namespace,
+                       to_numpy)
 from ..norms import Norm, _matrix_shape, get_norm
+from .constants import LayerConstants, LocalConstants
+from .datacache import DataCache
 
 __all__ = [
     "DomainError",
-    "LayerSpec",
-    "LayerConstants",
-    "LocalConstants",
+    "Block",
     "Objective",
-    "norm_comparisons",
     "to_namespace",
     "layer_dual_norms",
+    "sample_count",
 ]
+
+
+def sample_count(Z, what: str) -> int:
+    """``N``, the number of samples (columns) of ``Z``, checked to be at least 1.
+
+    With ``N = 0`` every finite-sum objective is ``0/0``; the constants then come out
+    non-finite and a later check would blame the wrong quantity.
+    """
+    n = int(np.shape(Z)[1]) if np.ndim(Z) == 2 else 0
+    if n < 1:
+        raise ValueError(f"{what} needs at least one sample (n_samples >= 1); got inputs of "
+                         f"shape {tuple(np.shape(Z))}")
+    return n
 
 Point = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class LayerSpec:
+class Block:
     """Shape of one block and the catalogue norm it is posed in."""
 
     shape: tuple[int, ...]
@@ -100,188 +114,6 @@ class LayerSpec:
         return math.prod(self.shape)
 
 
-@dataclass(frozen=True)
-class LayerConstants:
-    """Constants of Assumption 1 for one layer, with the region where they are proved.
-
-    ``||grad_i f(X) - grad_i f(Y)||_(i)* <= (L0 + L1 ||grad_i f(X)||_(i)*) ||X_i - Y_i||_(i)``
-    for all ``X, Y`` with ``||X_i - Y_i||_(i) <= radius`` (``radius = inf``:
-    Assumption 1 exactly as in THEORY.md section 4).  Lemma D (section 5)
-    then holds for every step whose blocks have length ``<= radius``.
-
-    ``hessian`` holds the constants of the local (Hessian) form
-    ``||H_ii(Z)[D]||_* <= (L0h + L1h ||grad_i f(Z)||_*) ||D||`` for all ``Z``
-    when it differs from ``(L0, L1)``; the radius form follows from it by
-    Gronwall's inequality (see :func:`gronwall_constants`).
-
-    ``tightness`` is a proved lower bound on ``best constant / claimed``
-    (1.0 = exactly tight, ``2/pi`` for SDP-relaxation bounds), ``note`` says
-    where the derivation is.
-    """
-
-    L0: float
-    L1: float = 0.0
-    radius: float = math.inf
-    hessian: tuple[float, float] | None = None
-    tightness: float = 1.0
-    note: str = ""
-
-    def __post_init__(self):
-        for name in ("L0", "L1"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v >= 0):
-                raise ValueError(f"constant {name} must be finite and >= 0, got {v}")
-        if not (self.radius > 0):
-            raise ValueError(f"radius must be > 0, got {self.radius}")
-
-
-def gronwall_constants(L0h: float, L1h: float, radius: float) -> tuple[float, float]:
-    """Radius-restricted Assumption 1 constants from the Hessian form.
-
-    If ``||H(Z)[D]||_* <= (L0h + L1h ||grad f(Z)||_*) ||D||`` for all ``Z``,
-    then along ``Z_t = X + t D/||D||``, ``u(t) = ||grad f(Z_t)||_*`` satisfies
-    ``u' <= L0h + L1h u``, so ``L0h + L1h u(t) <= (L0h + L1h g) e^{L1h t}`` and
-
-        ||grad f(Y) - grad f(X)||_* <= (L0h + L1h g) (e^{L1h r} - 1)/L1h
-                                    =  (L0h + L1h g) k(r) r,   k(r) = (e^{L1h r}-1)/(L1h r)
-
-    with ``r = ||Y - X||`` (Zhang et al., arXiv 1905.11881, Lemma A.2; Chen et
-    al., arXiv 2303.02854).  ``k`` increases, so for ``r <= radius`` the pair
-    ``(k(radius) L0h, k(radius) L1h)`` is valid.  Generic fallback; the
-    objectives here use sharper closed forms where they have them.
-    """
-    if L1h == 0 or radius == 0:
-        return L0h, L1h
-    if not math.isfinite(radius):
-        raise ValueError("the Gronwall constants need a finite radius when L1 > 0")
-    u = L1h * radius
-    k = math.expm1(u) / u
-    return L0h * k, L1h * k
-
-
-@dataclass(frozen=True)
-class LocalConstants:
-    """Block Lipschitz bounds of the gradient on a box around an anchor.
-
-    For every ``Y`` with ``||Y_j - X_j||_(j) <= radii[j]`` for all ``j``:
-
-        ||grad_i f(Y) - grad_i f(X)||_(i)* <= sum_j h[i, j] ||Y_j - X_j||_(j)     (*)
-
-    which follows from ``||H_ij(Z)[D_j]||_(i)* <= h[i, j] ||D_j||_(j)`` for all
-    ``Z`` in the (convex) box and ``grad f(Y) - grad f(X) = int_0^1 H(Z_t)[D] dt``.
-    Consequences used by the tests (THEORY.md section 4 caveat: the segment
-    form is what the proofs need):
-
-    * one-layer steps (only block ``i`` moves): Assumption 1 along the segment
-      with ``L0_i = h[i, i]``, ``L1_i = 0``;
-    * Lemma D on the box with ``L0_i = h_ii + sum_{j != i} s_ij w_ij``
-      (:meth:`descent`), ``s_ij = (h_ij + h_ji)/2``, ``w_ij = sqrt(h_ii/h_jj)``:
-      from ``<D, H(Z) D> <= sum_ij h_ij a_i a_j`` (``a_i = ||D_i||``) and
-      ``2 a_i a_j <= w_ij a_i^2 + a_j^2 / w_ij`` (``w_ji = 1/w_ij``).  This
-      weighting inflates every diagonal entry by the same relative amount
-      ``sum_j s_ij / sqrt(h_ii h_jj)`` and, unlike ``w = 1``, does not change
-      when one layer's norm is rescaled (``w = 1`` if ``h_ii`` or ``h_jj`` is 0).
-    """
-
-    names: tuple[str, ...]
-    h: np.ndarray
-    radii: Mapping[str, float]
-    note: str = ""
-
-    def descent(self) -> dict[str, float]:
-        """Lemma D constants on the box (class docstring, weighted ``2ab`` bound)."""
-        h = self.h
-        p = len(self.names)
-        out = {}
-        for i, n in enumerate(self.names):
-            total = float(h[i, i])
-            for j in range(p):
-                if j == i:
-                    continue
-                s = (h[i, j] + h[j, i]) / 2
-                w = math.sqrt(h[i, i] / h[j, j]) if h[i, i] > 0 and h[j, j] > 0 else 1.0
-                total += s * w
-            out[n] = total
-        return out
-
-    def gradient_bound(self, step_norms: Mapping[str, float]) -> dict[str, float]:
-        """Right side of (*) for given ``||Y_j - X_j||_(j)``."""
-        a = np.array([float(step_norms[n]) for n in self.names])
-        return {n: float(self.h[i] @ a) for i, n in enumerate(self.names)}
-
-
-# -- norm comparison constants -------------------------------------------------
-
-#: base geometry of each catalogue norm (the scale factor comes from Norm.scale)
-BASE_GEOMETRY = {
-    "frobenius": "fro", "rms": "fro",
-    "linf": "entrymax", "max_entry": "entrymax", "sign": "entrymax",
-    "l1": "l1",
-    "spectral": "spectral", "rms_to_rms": "spectral", "muon_spectral": "spectral",
-    "l2_to_rms": "spectral",
-    "nuclear": "nuclear",
-    "colnorm": "col", "colnorm_normalized": "col", "l1_to_l2": "col",
-    "rownorm": "row", "l2_to_linf": "row",
-}
-
-
-def base_geometry(norm: Norm) -> str:
-    """Base geometry key of a catalogue norm; transposed norms swap col/row."""
-    try:
-        base = BASE_GEOMETRY[norm.name]
-    except KeyError:
-        raise ValueError(
-            f"norm {norm.name!r} has no derived constants here; supported: "
-            f"{', '.join(sorted(BASE_GEOMETRY))}"
-        ) from None
-    if norm.transpose:
-        base = {"col": "row", "row": "col"}.get(base, base)
-    return base
-
-
-def norm_comparisons(norm: str | Norm, shape: tuple[int, ...]) -> tuple[float, float]:
-    """``(kappa, nu)`` with ``||D||_F <= kappa ||D||`` and ``||D||_2 <= nu ||D||``.
-
-    Both are exact suprema (attained), for the base geometries on an m x n view:
-
-    ====================  ===============  ===============  ===========================
-    base norm             kappa (to F)     nu (to spectral)  attained at
-    ====================  ===============  ===============  ===========================
-    Frobenius             1                1                any rank-one D
-    spectral              sqrt(min(m,n))   1                semi-orthogonal D
-    nuclear               1                1                rank-one D
-    entrywise max         sqrt(mn)         sqrt(mn)         all-ones D
-    entrywise l1          1                1                a single entry
-    1->l2 (max col l2)    sqrt(n)          sqrt(n)          u 1^T with ||u|| = 1
-    l2->inf (max row l2)  sqrt(m)          sqrt(m)          1 v^T with ||v|| = 1
-    ====================  ===============  ===============  ===========================
-
-    Proofs: ||D||_F^2 = sum of squared singular values <= rank * sigma_max^2;
-    ||D||_F^2 = sum_j ||D_:j||^2 <= n max_j ||D_:j||^2 and ||D||_2 <= ||D||_F;
-    entrywise, ||D||_2 <= ||D||_F <= sqrt(mn) max|D_ij|; ||D||_2 <= ||D||_F <=
-    ||D||_1 (entrywise); nuclear >= Frobenius >= spectral.  The scaled-norm
-    rule (LMOS.md section 1) divides both by ``c`` for ``||.|| = c ||.||_base``.
-    By LMOS.md section 5 item 7 the duals satisfy ``||G||_* <= kappa ||G||_F``
-    and ``||G||_* <= nu ||G||_nuc``.
-    """
-    n_obj = get_norm(norm)
-    m, n = _matrix_shape(tuple(shape))
-    base = base_geometry(n_obj)
-    c = n_obj.scale(tuple(shape))
-    kappa, nu = {
-        "fro": (1.0, 1.0),
-        "spectral": (math.sqrt(min(m, n)), 1.0),
-        "nuclear": (1.0, 1.0),
-        "entrymax": (math.sqrt(m * n), math.sqrt(m * n)),
-        "l1": (1.0, 1.0),
-        "col": (math.sqrt(n), math.sqrt(n)),
-        "row": (math.sqrt(m), math.sqrt(m)),
-    }[base]
-    return kappa / c, nu / c
-
-
-# -- points ----------------------------------------------------------------------
-
 def to_namespace(X: Point, xp, dtype=None) -> dict[str, Any]:
     """Copy a layered point into namespace ``xp`` (and ``dtype``, default float64)."""
     dtype = xp.float64 if dtype is None else dtype
@@ -290,43 +122,14 @@ def to_namespace(X: Point, xp, dtype=None) -> dict[str, Any]:
 
 def layer_dual_norms(obj: "Objective", G: Point) -> dict[str, float]:
     """``{name: ||G_i||_(i)*}`` as Python floats."""
-    return {k: float(spec.norm_obj.dual_norm(G[k])) for k, spec in obj.layers.items()}
+    return {k: float(block.norm_obj.dual_norm(G[k])) for k, block in obj.layers.items()}
 
 
 class DomainError(ValueError):
     """A point outside an objective's domain (a ``ValueError`` naming the layer)."""
 
 
-class _DataCache:
-    """NumPy data moved to a point's namespace, dtype and device, cached per object.
-
-    Shared by :class:`Objective` and :class:`~.separable.LayerTerm`; the owner
-    sets ``self._cache = {}`` and may lower ``_cache_limit``.
-    """
-
-    _cache_limit = 256
-
-    def _data(self, xp, like, key: str, array: np.ndarray):
-        """``array`` (NumPy, float64) in ``like``'s namespace and dtype, cached."""
-        ck = (id(xp), str(like.dtype), str(getattr(like, "device", "")), key)
-        hit = self._cache.get(ck)
-        if hit is None:
-            hit = asarray_like(np.asarray(array, dtype=np.float64), like)  # like's device too
-            if len(self._cache) > self._cache_limit:
-                self._cache.clear()
-            self._cache[ck] = hit
-        return hit
-
-    def _samples(self, xp, like, batch, **arrays) -> list:
-        """Data ``arrays`` (samples as columns, keyed by name) via :meth:`_data`; only the
-        columns in ``batch`` when it is not ``None`` (a validated index array)."""
-        out = [self._data(xp, like, k, a) for k, a in arrays.items()]
-        if batch is not None:
-            out = [xp.take(a, batch, axis=1) for a in out]
-        return out
-
-
-class Objective(_DataCache):
+class Objective(DataCache):
     """Base class of the layered objectives (see the module docstring).
 
     Subclasses set ``name``, ``layers`` (via :meth:`_set_layers`),
@@ -342,23 +145,23 @@ class Objective(_DataCache):
     source: str = ""
 
     def __init__(self):
-        self._layers: dict[str, LayerSpec] = {}
+        self._layers: dict[str, Block] = {}
         self._cache: dict[tuple, Any] = {}
 
     # -- structure -------------------------------------------------------------
-    def _set_layers(self, layers: Mapping[str, LayerSpec]) -> None:
+    def _set_layers(self, layers: Mapping[str, Block]) -> None:
         if not layers:
             raise ValueError("an objective needs at least one layer")
-        for k, spec in layers.items():
+        for k, block in layers.items():
             if not isinstance(k, str) or not k:
                 raise TypeError(f"layer names must be non-empty strings, got {k!r}")
-            if not isinstance(spec, LayerSpec):
-                raise TypeError(f"layer {k!r}: expected a LayerSpec, got {type(spec).__name__}")
+            if not isinstance(block, Block):
+                raise TypeError(f"layer {k!r}: expected a Block, got {type(block).__name__}")
         self._layers = dict(layers)
 
     @property
-    def layers(self) -> dict[str, LayerSpec]:
-        """``{name: LayerSpec(shape, norm)}`` in layer order."""
+    def layers(self) -> dict[str, Block]:
+        """``{name: Block(shape, norm)}`` in layer order."""
         return dict(self._layers)
 
     @property
@@ -366,10 +169,10 @@ class Objective(_DataCache):
         """Proved Assumption 1 constants per layer, or ``None`` (non-separable)."""
         return None
 
-    def local_constants(self, X: Point, radii: Mapping[str, float]) -> LocalConstants:
-        """Block bounds ``h`` valid on the box ``||Y_j - X_j|| <= radii[j]`` (see LocalConstants).
+    def local_constants(self, X: Point, box_radius: Mapping[str, float]) -> LocalConstants:
+        """Block bounds ``h`` valid on the box ``||Y_j - X_j|| <= box_radius[j]`` (see LocalConstants).
 
-        Separable objectives with radius-free constants derive it from the
+        Separable objectives with constants valid for all steps derive it from the
         Hessian-form constants: ``h_ii = L0h + L1h * sup_box ||grad_i f||_*``
         is not available in closed form in general, so the base class only
         handles ``L1 = 0``; subclasses override.
@@ -378,20 +181,20 @@ class Objective(_DataCache):
         if consts is None:
             raise NotImplementedError(f"{self.name}: no local constants derived")
         names = tuple(self._layers)
-        self._check_radii(radii)
+        self._check_box_radius(box_radius)
         if any(c.L1 != 0 for c in consts.values()):
             raise NotImplementedError(f"{self.name}: local constants need L1 = 0")
         h = np.diag([consts[n].L0 for n in names])
-        return LocalConstants(names, h, dict(radii), "separable: h = diag(L0)")
+        return LocalConstants(names, h, dict(box_radius), "separable: h = diag(L0)")
 
-    def _check_radii(self, radii: Mapping[str, float]) -> None:
-        missing = set(self._layers) - set(radii)
-        extra = set(radii) - set(self._layers)
+    def _check_box_radius(self, box_radius: Mapping[str, float]) -> None:
+        missing = set(self._layers) - set(box_radius)
+        extra = set(box_radius) - set(self._layers)
         if missing or extra:
-            raise ValueError(f"radii: missing layers {sorted(missing)}, unexpected {sorted(extra)}")
-        for k, r in radii.items():
+            raise ValueError(f"box_radius: missing layers {sorted(missing)}, unexpected {sorted(extra)}")
+        for k, r in box_radius.items():
             if not (math.isfinite(float(r)) and float(r) >= 0):
-                raise ValueError(f"radius of layer {k!r} must be finite and >= 0, got {r}")
+                raise ValueError(f"box_radius of layer {k!r} must be finite and >= 0, got {r}")
 
     # -- validation ---------------------------------------------------------------
     def check_point(self, X: Point, what: str = "X") -> tuple[Any, dict[str, Any]]:
@@ -414,13 +217,13 @@ class Objective(_DataCache):
                 f"unexpected layers {extra}; expected {list(self._layers)}"
             )
         out = {}
-        for k, spec in self._layers.items():
+        for k, block in self._layers.items():
             a = X[k]
             check_float_array(a, f"{what}[{k!r}]")
-            if tuple(a.shape) != spec.shape:
+            if tuple(a.shape) != block.shape:
                 raise ValueError(
                     f"{what}[{k!r}] has shape {tuple(a.shape)}; objective {self.name!r} "
-                    f"expects shape {spec.shape} for layer {k!r}"
+                    f"expects shape {block.shape} for layer {k!r}"
                 )
             check_finite(a, f"{what}[{k!r}]")
             out[k] = a
@@ -516,8 +319,8 @@ class Objective(_DataCache):
         some = next(iter(Xc.values()))
         eps = float(xp.finfo(some.dtype).eps)
         if h is None:
-            xn = math.sqrt(sum(float(xp.sum(a * a)) for a in Xc.values()))
-            vn = math.sqrt(sum(float(xp.sum(a * a)) for a in Vc.values()))
+            xn = math.hypot(*(float(frobenius_norm(a)) for a in Xc.values()))
+            vn = math.hypot(*(float(frobenius_norm(a)) for a in Vc.values()))
             if vn == 0:
                 return {k: xp.zeros_like(a) for k, a in Xc.items()}
             h = eps ** (1 / 3) * max(1.0, xn) / vn
@@ -531,12 +334,12 @@ class Objective(_DataCache):
         """Random point: each block ``scale * N(0, 1) / sqrt(fan_in)`` entries (PyTorch-like)."""
         _check_rng(rng)
         out = {}
-        for k, spec in self._layers.items():
-            fan_in = _matrix_shape(spec.shape)[1] if len(spec.shape) > 1 else spec.shape[0]
-            out[k] = scale * rng.standard_normal(spec.shape) / math.sqrt(fan_in)
+        for k, block in self._layers.items():
+            fan_in = _matrix_shape(block.shape)[1] if len(block.shape) > 1 else block.shape[0]
+            out[k] = scale * rng.standard_normal(block.shape) / math.sqrt(fan_in)
         return to_namespace(out, xp, dtype)
 
-    def init(self, rng: np.random.Generator | int = 0, xp=np, dtype=None) -> dict[str, Any]:
+    def initial_point(self, rng: np.random.Generator | int = 0, xp=np, dtype=None) -> dict[str, Any]:
         """Reproducible starting point (default: :meth:`sample_point` with scale 1)."""
         rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
         return self.sample_point(rng, 1.0, xp, dtype)
