@@ -262,8 +262,7 @@ def tables(res: dict) -> str:
         lines += [head, "  " + "-" * (len(head) - 2)]
         blocks = list(mb["kinds"].items())
         if "full_batch" in D:
-            lines_fb = D["full_batch"]
-            blocks.append((f"fullbatch", lines_fb["fits"]))
+            blocks.append(("fullbatch", D["full_batch"]["fits"]))
         for kind, fits in blocks:
             for layer, v in fits.items():
                 a, l = v["all"], v["late"]
@@ -308,15 +307,21 @@ def tables(res: dict) -> str:
 
 # -- figures -------------------------------------------------------------------------------
 
-def figures(res: dict, folder: Path, seed: int = 0) -> list[Path]:
-    """Estimates against the fitted envelope (authors' runs), circularity plots, the radius grid."""
+def figures(res: dict, folder) -> list[Path]:
+    """Estimates against the fitted envelope (authors' runs and digits runs), circularity plots,
+    the radius grids, saved into ``folder`` (a :class:`proofs_check.output.OutputFolder`) under
+    ``figures/``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
+
+    def save(fig, name):
+        written.append(folder.save_figure(fig, f"figures/{name}"))
+        plt.close(fig)
+
     if "authors" in res:
         data = load_authors_logs()
         panels = [("nanogpt", 24), ("nanogpt", 72), ("cnn", 1), ("cnn_full_batch", 13)]
@@ -331,10 +336,7 @@ def figures(res: dict, folder: Path, seed: int = 0) -> list[Path]:
             ax.set_xlabel("step" if name.startswith("nano") else "epoch")
             ax.legend(fontsize=6)
         fig.tight_layout()
-        p = folder / "authors_fits.png"
-        fig.savefig(p)
-        plt.close(fig)
-        written.append(p)
+        save(fig, "authors_fits.png")
     for model, D in res.get("digits", {}).items():
         runs = [("minibatch", D["minibatch"]["series"], D["minibatch"]["kinds"]["different"])]
         if "full_batch" in D:
@@ -353,10 +355,7 @@ def figures(res: dict, folder: Path, seed: int = 0) -> list[Path]:
                 ax.set_xlabel("iteration", fontsize=7)
                 ax.legend(fontsize=6)
         fig.tight_layout()
-        p = folder / f"{model}_estimates.png"
-        fig.savefig(p)
-        plt.close(fig)
-        written.append(p)
+        save(fig, f"{model}_estimates.png")
         for mode, c in D["circularity"].items():
             fig, ax = plt.subplots(figsize=(4.5, 3.5), dpi=80)
             for layer, v in c["layers"].items():
@@ -371,10 +370,7 @@ def figures(res: dict, folder: Path, seed: int = 0) -> list[Path]:
             ax.set_title(f"{model}: circularity ({mode})", fontsize=8)
             ax.legend(fontsize=6)
             fig.tight_layout()
-            p = folder / f"{model}_circularity_{mode}.png"
-            fig.savefig(p)
-            plt.close(fig)
-            written.append(p)
+            save(fig, f"{model}_circularity_{mode}.png")
         if "final_loss" in D["tuned"]:
             L = np.array(D["tuned"]["final_loss"], dtype=float)
             fig, ax = plt.subplots(figsize=(4.5, 3.5), dpi=80)
@@ -386,8 +382,5 @@ def figures(res: dict, folder: Path, seed: int = 0) -> list[Path]:
             ax.set_title(f"{model}: log10 final training loss", fontsize=8)
             fig.colorbar(im)
             fig.tight_layout()
-            p = folder / f"{model}_radius_grid.png"
-            fig.savefig(p)
-            plt.close(fig)
-            written.append(p)
+            save(fig, f"{model}_radius_grid.png")
     return written

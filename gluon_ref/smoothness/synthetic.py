@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
-
 import numpy as np
 
 from .threads import single_threaded
@@ -193,4 +191,3 @@ def _check(name, layer, norm, radius, y, g, c, lam, exact) -> EnvelopeCheck:
     ratio = f.predict(g) / known
     return EnvelopeCheck(name, layer, norm, radius, f, c.L0, c.L1, float(ratio.min()),
                          float(ratio.max()), float(np.max(y / known)), hinge_balance(f.L0, f.L1, y, g, lam))
-    return out

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from gluon_ref.smoothness import (LAMBDA, PLANTED_NORMS, circularity, estimate_pair,
-                                  expectile_offset, fit_l0l1, fit_l0l1_exact, hinge_balance,
+                                  expectile_offset, fit_l0l1, fit_l0l1_exact,
                                   load_authors_logs, planted_pairs, refit, run, synthetic_run)
 from gluon_ref.smoothness.fit import hinge_fit_covariance
 from gluon_ref.smoothness.threads import single_threaded
@@ -261,7 +261,7 @@ def _independent_of_radius(ctx: CheckContext) -> list[Instance]:
     c = _circularity(ctx)
     return [Instance(f"digits_mlp[{layer}]: |slope of log(1/L1) on log t| <= 0.5", abs(s), 0.5, "<=",
                      note="1/L1 = " + ", ".join(f"{v:.3g}" for v in c.stepsizes[layer])
-                          + f" at t = " + ", ".join(f"{v:.3g}" for v in c.radius[layer]))
+                          + " at t = " + ", ".join(f"{v:.3g}" for v in c.radius[layer]))
             for layer, s in c.slope.items()]
 
 
@@ -319,7 +319,7 @@ CLAIMS: list[Claim] = [
                   "in the RMS->RMS, SpectralConv, Sign and RMS norms), Eq. 10 returns the planted "
                   "lhat and G, and the exact fit returns (L0, L1) = (0.5, 2).",
         latex=r"\frac{\|g'-g\|_*}{\|X'-X\|}=L^0+L^1\|g'\|_*\ \Rightarrow\ \hat L^0=L^0,\ \hat L^1=L^1",
-        source=f"docs/theory.md section 8 (Eq. 10 and the fit); construction in "
+        source="docs/theory.md section 8 (Eq. 10 and the fit); construction in "
                f"gluon_ref/smoothness/synthetic.py",
         status="elementary", numeric=_one_thread(_planted), tags=TAGS),
     Claim(

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from proofs_check.output import OutputError, OutputFolder, output_dir_arg
+
 HELP = "layer-wise (L0, L1) estimates and fits: authors' logs, digits models, circularity"
 
 PARTS = ("authors", "digits_mlp", "digits_cnn", "synthetic")
@@ -27,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--full", action="store_true", help="radius grids and longer runs (minutes)")
     p.add_argument("--only", metavar="PARTS", help=f"comma-separated subset of {','.join(PARTS)}")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", type=Path, default=Path("gluon-ref-smoothness"),
+    p.add_argument("--out", type=output_dir_arg, default=Path("gluon-ref-smoothness"),
                    help="output folder (default ./gluon-ref-smoothness)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
 
@@ -67,6 +69,11 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     full = bool(args.full)
+    try:  # checked before the runs, not after them
+        folder = OutputFolder.prepare(args.out, command="smoothness", subdirs=("figures",))
+    except OutputError as exc:
+        print(f"gluon-ref smoothness: {exc}", file=sys.stderr)
+        return 2
     # stages reported: 2 for the authors, 3-7 per model, 2 for the synthetic part
     n_stages = (2 * ("authors" in parts) + 2 * ("synthetic" in parts)
                 + sum(5 if full else (4 if m == "digits_mlp" else 2)
@@ -86,9 +93,9 @@ def _run(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     print(study.tables(res))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "smoothness.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
-    written = [] if args.no_figures else study.figures(res, args.out / "figures", args.seed)
+    folder.write_text("smoothness.json", json.dumps(res, indent=1, sort_keys=True) + "\n")
+    written = [] if args.no_figures else study.figures(res, folder)
     print(f"written to {args.out}/ (smoothness.json{', ' + str(len(written)) + ' figures' if written else ''})"
           f" in {time.perf_counter() - t0:.1f} s")
+    print(folder.finish())
     return 0
