@@ -320,7 +320,7 @@ CLAIMS: list[Claim] = [
                   "lhat and G, and the exact fit returns (L0, L1) = (0.5, 2).",
         latex=r"\frac{\|g'-g\|_*}{\|X'-X\|}=L^0+L^1\|g'\|_*\ \Rightarrow\ \hat L^0=L^0,\ \hat L^1=L^1",
         source="docs/theory.md section 8 (Eq. 10 and the fit); construction in "
-               f"gluon_ref/smoothness/synthetic.py",
+               "gluon_ref/smoothness/synthetic.py",
         status="elementary", numeric=_one_thread(_planted), tags=TAGS),
     Claim(
         id="empirical.planted.noisy_fit",
