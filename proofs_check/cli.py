@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "equivalence": "equivalence",
     "polar": "polar",
     "certify": "certify",
+    "smoothness": "smoothness",
     "bench": "bench",
 }
 

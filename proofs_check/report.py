@@ -45,7 +45,8 @@ def summary_rows(results: Sequence[ClaimResult]) -> list[dict]:
         rows.append({
             "id": r.claim.id,
             "status": r.claim.status,
-            "kind": "negative control" if r.claim.expect == "violated" else "claim",
+            "kind": {"violated": "negative control", "empirical": "empirical"}.get(r.claim.expect,
+                                                                                  "claim"),
             "symbolic": "-" if r.symbolic is None else ("proved" if r.symbolic.ok else "FAILED"),
             "n": len(r.instances),
             "distinct": r.n_distinct,
@@ -67,7 +68,7 @@ def terminal_table(results: Sequence[ClaimResult]) -> str:
             f"{'viol':>5s} {'hyp!':>4s} {'worst slack':>11s} {'meas/bound':>10s} {'attain':>6s}  verdict")
     lines = [head, "-" * len(head)]
     for r in rows:
-        mark = "" if r["kind"] == "claim" else " (control)"
+        mark = {"claim": "", "negative control": " (control)"}.get(r["kind"], f" ({r['kind']})")
         lines.append(
             f"{r['id']:{wid}s}  {r['status']:13s} {r['symbolic']:8s} {r['n']:5d} {r['distinct']:5d} "
             f"{r['dropped']:4d} {r['violations']:5d} {r['hyp_broken']:4d} {_fmt(r['worst_slack']):>11s} "
@@ -140,7 +141,8 @@ def markdown(results: Sequence[ClaimResult], *, seed: int, mode: str) -> str:
            "*flagged* (a negative control found a violation where the hypothesis it names "
            "was measured broken), *missed* (a negative control found none: a defect of the "
            "check), *error* (an exception, or a control violated for another reason than the "
-           "one it names). N counts instances, distinct those with distinct measured pairs, "
+           "one it names), *reproduced* / *not reproduced* (an empirical claim: a paper's "
+           "observation measured on data; neither fails the run). N counts instances, distinct those with distinct measured pairs, "
            "dropped the planned instances that could not be measured; attainment is measured/bound "
            "on the claim's extremal instance (required >= 0.99; blank where the bound is loose by "
            "design, as the statement says).\n",
@@ -148,7 +150,7 @@ def markdown(results: Sequence[ClaimResult], *, seed: int, mode: str) -> str:
            "| hyp. broken | worst slack | measured/bound | attainment | verdict |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r, row in zip(results, rows):
-        ctl = " (negative control)" if r.claim.expect == "violated" else ""
+        ctl = {"violated": " (negative control)", "empirical": " (empirical)"}.get(r.claim.expect, "")
         out.append(f"| `{row['id']}` | {r.claim.source} | {row['status']} | {row['symbolic']} "
                    f"| {row['n']} | {row['distinct']} | {row['dropped']} | {row['violations']} "
                    f"| {row['hyp_broken']} "
@@ -351,7 +353,7 @@ def html_page(results: Sequence[ClaimResult], figures: dict[str, Path], *, seed:
            "<th>meas/bound</th><th>attain</th><th>verdict</th><th>source</th></tr>"]
     for r, row in zip(results, rows):
         colour = _VERDICT_COLOUR.get(row["verdict"], "#000")
-        ctl = " (control)" if r.claim.expect == "violated" else ""
+        ctl = {"violated": " (control)", "empirical": " (empirical)"}.get(r.claim.expect, "")
         out.append(
             f"<tr data-v='{esc(row['verdict'])}'><td><a href='#{esc(row['id'])}'>{esc(row['id'])}</a>"
             f"</td><td>{esc(row['status'])}</td><td>{esc(row['symbolic'])}</td><td>{row['n']}</td>"

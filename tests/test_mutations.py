@@ -130,6 +130,45 @@ def _uba_typo(theta, phi):
     return 2.0 * c / (2.0 * phi + (2.0 + phi) * c)  # (2 + phi) for (2 - phi)
 
 
+def _estimator_mutation(monkeypatch, anchor_old: bool = False, sum_not_difference: bool = False):
+    """Eq. 10 with one slip: the anchor at the older gradient, or ||g' + g|| for ||g' - g||."""
+    import gluon_ref.smoothness.estimator as est
+
+    original = est.estimate_pair
+
+    def wrong(norm, x_old, x_new, g_old, g_new, orthogonalizer=None, layer=""):
+        e = original(norm, x_old, x_new, g_old, g_new, orthogonalizer, layer)
+        g = est.dual_norm(norm, g_old if anchor_old else g_new, orthogonalizer)
+        diff = est.dual_norm(norm, g_new + g_old, orthogonalizer) if sum_not_difference else e.diff
+        return est.PairEstimate(diff / e.step, g, e.step, diff)
+
+    replace_everywhere(monkeypatch, original, wrong)
+
+
+def _hinge_on_negative_residuals(monkeypatch):
+    """The L-BFGS-B fit penalising the residuals below the line instead of above it."""
+    import gluon_ref.smoothness.fit as fit
+
+    original = fit.fit_l0l1
+
+    def wrong(lhat, g, lam=fit.LAMBDA, lower=fit.LOWER, x0=(1.0, 1.0)):
+        y, x = np.asarray(lhat, float), np.asarray(g, float)
+
+        def fun(p):
+            r = y - p[0] - p[1] * x
+            w = np.where(r < 0, 1.0 + lam, 1.0)
+            return float(np.sum(w * r * r)), np.array([-2 * np.sum(w * r), -2 * np.sum(w * r * x)])
+
+        from scipy.optimize import minimize
+        res = minimize(fun, np.array(x0, float), jac=True, method="L-BFGS-B",
+                       bounds=[(lower, None)] * 2, options=dict(ftol=1e-15, gtol=1e-13, maxiter=20000))
+        L0, L1 = map(float, res.x)
+        return fit.Fit(L0, L1, fit.mse_rel(L0, L1, y, x), fit.hinge_objective(L0, L1, y, x, lam),
+                       y.size, "mutated")
+
+    replace_everywhere(monkeypatch, original, wrong)
+
+
 @dataclass(frozen=True)
 class Mutation:
     name: str
@@ -187,6 +226,12 @@ MUTATIONS = [
              lambda mp: mp.setattr(Momentum, "update", _ema_swapped)),
     # smoothness / noise
     Mutation("minibatches drawn with replacement", "smoothness.*", _with_replacement),
+    # trajectory estimator and (L0, L1) fit (issue 11): the planted-data guards must fail
+    Mutation("Eq. 10 anchored at the older gradient", "empirical.*",
+             lambda mp: _estimator_mutation(mp, anchor_old=True)),
+    Mutation("Eq. 10 with ||g' + g|| for ||g' - g||", "empirical.*",
+             lambda mp: _estimator_mutation(mp, sum_not_difference=True)),
+    Mutation("fit penalising residuals below the line", "empirical.*", _hinge_on_negative_residuals),
 ]
 
 

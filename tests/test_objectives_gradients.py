@@ -26,13 +26,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gluon_ref.objectives import DigitsMLP, builtin_objectives
+from gluon_ref.objectives import DigitsCNN, DigitsMLP, builtin_objectives
 from proofs_check.attack import rounding_rtol
 
 from conftest import assert_close
 
 OBJS = builtin_objectives(0)
 OBJS["digits"] = DigitsMLP(hidden=12, seed=1)
+OBJS["digits_cnn"] = DigitsCNN(channels=(2, 3), seed=1, train_size=64)
 EPS = float(np.finfo(np.float64).eps)
 
 

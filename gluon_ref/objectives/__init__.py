@@ -17,6 +17,7 @@ Families:
 * :mod:`.nonseparable` -- matrix factorization, deep linear networks, a tanh
   teacher-student MLP, with local (box) constants;
 * :mod:`.digits` -- a tanh MLP with softmax cross-entropy on sklearn's digits;
+* :mod:`.digits_cnn` -- a small tanh CNN on the same data (SpectralConv/RMS/Sign);
 * :mod:`.oracles` -- seeded minibatch and additive-noise oracles (Assumption 2).
 
 The search that tries to break the claimed constants is part of the
@@ -32,6 +33,7 @@ from .comparisons import norm_comparison, norm_comparisons
 from .constants import LayerConstants, LocalConstants, gronwall_constants
 from .protocol import Block, DomainError, Objective, layer_dual_norms, to_namespace
 from .digits import DigitsMLP
+from .digits_cnn import DigitsCNN
 from .nonseparable import DeepLinear, TanhMLP, deep_linear, matrix_factorization, tanh_teacher_student
 from .oracles import MinibatchOracle, NoiseOracle, minibatch_variance, per_sample_gradients
 from .quadratics import (LeastSquaresLayer, QuadraticLayer, least_squares_objective,
@@ -47,7 +49,7 @@ __all__ = [
     "separable_quadratic", "quadratic_zoo", "least_squares_objective",
     "GLMLayer", "RidgeCoshLayer", "ElementwiseCoshLayer", "glm_objective", "cosh_objective",
     "DeepLinear", "TanhMLP", "matrix_factorization", "deep_linear", "tanh_teacher_student",
-    "DigitsMLP",
+    "DigitsMLP", "DigitsCNN",
     "MinibatchOracle", "NoiseOracle", "minibatch_variance", "per_sample_gradients",
     "builtin_objectives",
 ]

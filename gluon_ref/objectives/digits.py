@@ -19,7 +19,8 @@ evaluated with the max shift, so any finite point is in the domain.
 Layer norms (Gluon/Scion practice, docs/theory.md section 9): hidden weight
 ``rms_to_rms``, output weight ``sign`` (normalized Sign, as the CNN/NanoGPT
 heads), biases ``rms``.  No smoothness constants are claimed (the model is
-non-separable; use the trajectory estimator of docs/theory.md section 8).
+non-separable; use the trajectory estimator of docs/theory.md section 8,
+:mod:`gluon_ref.smoothness`).
 Lower bound 0 (cross-entropy is non-negative).
 
 Source: scikit-learn ``load_digits`` (UCI optical recognition of handwritten
@@ -35,7 +36,7 @@ import numpy as np
 from ..backend import to_numpy
 from .protocol import Block, Objective, to_namespace
 
-__all__ = ["DigitsMLP", "load_digits_arrays"]
+__all__ = ["DigitsMLP", "load_digits_arrays", "split_digits"]
 
 
 def load_digits_arrays():
@@ -46,6 +47,19 @@ def load_digits_arrays():
         raise ImportError("DigitsMLP needs scikit-learn (pip install 'gluon-ref[verify]')") from exc
     d = load_digits()
     return d.data.astype(np.float64) / 16.0, d.target.astype(np.int64)
+
+
+def split_digits(seed: int = 0, test_fraction: float = 0.2):
+    """``(Xtr, Xte, ytr, yte)``: a seeded train/test split, features centred by the training mean,
+    samples as columns (``64 x N``)."""
+    if not (0 < test_fraction < 1):
+        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    Xall, yall = load_digits_arrays()
+    perm = np.random.default_rng(seed).permutation(len(yall))
+    n_test = int(round(test_fraction * len(yall)))
+    test, train = perm[:n_test], perm[n_test:]
+    mean = Xall[train].mean(axis=0)
+    return ((Xall[train] - mean).T.copy(), (Xall[test] - mean).T.copy(), yall[train], yall[test])
 
 
 class DigitsMLP(Objective):
@@ -61,18 +75,8 @@ class DigitsMLP(Objective):
     def __init__(self, hidden: int = 64, test_fraction: float = 0.2, seed: int = 0,
                  norms=("rms_to_rms", "rms", "sign", "rms"), n_classes: int = 10):
         super().__init__()
-        if not (0 < test_fraction < 1):
-            raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
-        Xall, yall = load_digits_arrays()
-        rng = np.random.default_rng(seed)
-        perm = rng.permutation(len(yall))
-        n_test = int(round(test_fraction * len(yall)))
-        test, train = perm[:n_test], perm[n_test:]
-        mean = Xall[train].mean(axis=0)
         self.seed = seed
-        self.Xtr = (Xall[train] - mean).T.copy()  # 64 x N, samples as columns
-        self.Xte = (Xall[test] - mean).T.copy()
-        self.ytr, self.yte = yall[train], yall[test]
+        self.Xtr, self.Xte, self.ytr, self.yte = split_digits(seed, test_fraction)
         self.Ytr = np.eye(n_classes)[self.ytr].T.copy()  # one-hot, 10 x N
         self.n_samples = self.Xtr.shape[1]
         self.hidden = hidden

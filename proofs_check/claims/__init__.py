@@ -12,7 +12,7 @@ from .base import (CheckContext, Claim, ClaimResult, Dropped, Instance, Series, 
 
 #: modules contributing claims; each defines CLAIMS
 CLAIM_MODULES: list[str] = ["lmo", "polar", "optimizers", "theory", "theorem2", "smoothness",
-                             "presets"]
+                             "presets", "empirical"]
 
 
 def all_claims() -> list[Claim]:

@@ -29,7 +29,12 @@ Verdicts (computed by :func:`evaluate`):
   hypothesis was measured broken*, ``missed`` when nothing is violated, and
   ``error`` when a violation occurs where the hypothesis held (the control
   fires for another reason than the one it names: a defect of the check or of
-  the code).
+  the code);
+* for empirical claims (``expect="empirical"``: a paper's observation measured
+  on data): ``reproduced`` when every instance satisfies its relation, ``not
+  reproduced`` otherwise.  Both pass: whether a paper's observation reproduces
+  is a finding, not a defect.  The estimator and fit behind them are guarded by
+  ordinary claims on planted data, which do fail the run when wrong.
 
 Claims with ``must_hold=True`` that end in ``fails``, ``not checked``,
 ``missed`` or ``error`` make the ``verify`` command exit non-zero.
@@ -52,6 +57,7 @@ ATTAINMENT = 0.99
 RELATIONS = ("<=", ">=", "==")
 STATUSES = ("proved", "reported", "reconstructed", "uncertain", "elementary")
 HYPOTHESES = ("proved", "empirical")
+EXPECTS = ("holds", "violated", "empirical")
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,7 @@ class Claim:
     hypotheses: Sequence[str] = ()
     numeric: Callable[[CheckContext], list[Instance]] | None = None
     symbolic: Callable[[], SymbolicResult] | None = None
-    expect: str = "holds"  # or "violated" for a negative control
+    expect: str = "holds"  # "violated" for a negative control, "empirical" for a measurement
     must_hold: bool = True
     tags: Sequence[str] = field(default_factory=tuple)
     #: "proved": the hypothesis is proved for every instance, so a measured break fails the
@@ -202,8 +208,8 @@ class Claim:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"claim {self.id}: status must be one of {STATUSES}")
-        if self.expect not in ("holds", "violated"):
-            raise ValueError(f"claim {self.id}: expect must be 'holds' or 'violated'")
+        if self.expect not in EXPECTS:
+            raise ValueError(f"claim {self.id}: expect must be one of {EXPECTS}")
         if self.hypothesis not in HYPOTHESES:
             raise ValueError(f"claim {self.id}: hypothesis must be one of {HYPOTHESES}")
         if (self.expect == "violated") != bool(self.breaks):
@@ -240,7 +246,8 @@ class ClaimResult:
 
     @property
     def passed(self) -> bool:
-        return self.verdict in ("holds", "flagged", "hypothesis broken")
+        return self.verdict in ("holds", "flagged", "hypothesis broken", "reproduced",
+                                "not reproduced")
 
     @property
     def attainment(self) -> float:
@@ -282,6 +289,8 @@ def evaluate(claim: Claim, measured: Sequence[Instance | Dropped], symbolic: Sym
         verdict = "fails"
     elif claim.numeric is not None and not instances:
         verdict = "not checked"
+    elif claim.expect == "empirical":
+        verdict = "not reproduced" if violated else "reproduced"
     elif claim.expect == "violated":
         unexplained = [i for i in violated if i.hypothesis_held]
         if unexplained:
