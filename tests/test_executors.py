@@ -139,3 +139,13 @@ def test_baseline_svd_is_the_exact_polar_factor():
     assert q.dtype == np.float32
     assert np.linalg.norm(q.astype(np.float64) - ref, 2) <= 64 * 40 * 2.0**-24
     assert np.linalg.matrix_rank(q.astype(np.float64), tol=1e-3) == 15
+
+
+def test_smoothness_command_jobs_writes_identical_json(tmp_path):
+    """`gluon-ref smoothness --jobs 2`: the parts run as separate work units, same JSON."""
+    args = ["smoothness", "--only", "authors,synthetic", "--no-figures"]
+    assert main(args + ["--out", str(tmp_path / "serial")]) == 0
+    assert main(args + ["--jobs", "2", "--out", str(tmp_path / "jobs")]) == 0
+    a = (tmp_path / "serial" / "smoothness.json").read_bytes()
+    assert a == (tmp_path / "jobs" / "smoothness.json").read_bytes()
+    assert b'"authors"' in a and b'"synthetic"' in a

@@ -5,17 +5,20 @@ experiments (fits with minibatch and full-batch gradients, tuned radii against
 the predicted ``1/L1``, the circularity test) and the synthetic ground truth,
 prints the tables, and writes ``smoothness.json`` and figures.  Quick by
 default; ``--full`` adds the radius grids, longer runs and the CNN's
-full-batch runs.
+full-batch runs.  ``--jobs N`` / ``--dask-scheduler ADDRESS`` run the four
+parts as separate work units (the same smoothness.json as a serial run).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
 from pathlib import Path
 
+from proofs_check.executors import add_executor_arguments, executor_from_args, map_ordered
 from proofs_check.output import OutputError, OutputFolder, output_dir_arg
 
 HELP = "layer-wise (L0, L1) estimates and fits: authors' logs, digits models, circularity"
@@ -32,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=output_dir_arg, default=Path("gluon-ref-smoothness"),
                    help="output folder (default ./gluon-ref-smoothness)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    add_executor_arguments(p)
 
 
 def _progress(n_stages: int):
@@ -58,9 +62,23 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
 
 
+def _part(part: str, full: bool, seed: int, progress=None) -> dict:
+    """One independent part of the study (a work unit for ``--jobs``/``--dask-scheduler``),
+    on one BLAS thread as in the serial run."""
+    from gluon_ref.smoothness.authors import SOURCE
+    from gluon_ref.smoothness.threads import single_threaded
+    from proofs_check import smoothness_study as study
+
+    with single_threaded():
+        if part == "authors":
+            return {"source": SOURCE, **study.authors_part(progress)}
+        if part == "synthetic":
+            return study.synthetic_part(full=full, seed=seed, progress=progress)
+        return study.digits_part(part, full=full, seed=seed, progress=progress)
+
+
 def _run(args: argparse.Namespace) -> int:
     from proofs_check import smoothness_study as study
-    from gluon_ref.smoothness.authors import SOURCE
 
     parts = PARTS if not args.only else tuple(s.strip() for s in args.only.split(","))
     bad = [s for s in parts if s not in PARTS]
@@ -78,18 +96,27 @@ def _run(args: argparse.Namespace) -> int:
     n_stages = (2 * ("authors" in parts) + 2 * ("synthetic" in parts)
                 + sum(5 if full else (4 if m == "digits_mlp" else 2)
                       for m in parts if m.startswith("digits")))
-    say = _progress(max(n_stages, 1))
     t0 = time.perf_counter()
     res: dict = {"schema": "gluon-ref/smoothness/1", "seed": args.seed,
                  "mode": "full" if full else "quick"}
-    if "authors" in parts:
-        res["authors"] = {"source": SOURCE, **study.authors_part(say)}
-    for model in ("digits_mlp", "digits_cnn"):
-        if model in parts:
-            res.setdefault("digits", {})[model] = study.digits_part(model, full=full, seed=args.seed,
-                                                                    progress=say)
-    if "synthetic" in parts:
-        res["synthetic"] = study.synthetic_part(full=full, seed=args.seed, progress=say)
+    order = [p for p in PARTS if p in parts]
+    try:
+        with executor_from_args(args) as executor:
+            if executor is None:
+                say = _progress(max(n_stages, 1))
+                outs = [_part(p, full, args.seed, say) for p in order]
+            else:   # one work unit per part; the same JSON as the serial run
+                say = _progress(len(order))
+                outs = map_ordered(functools.partial(_part, full=full, seed=args.seed), order,
+                                   executor, lambda i, _out: say(f"{order[i]} done"))
+    except (RuntimeError, OSError) as exc:   # no Dask installed, scheduler unreachable
+        print(f"gluon-ref smoothness: {exc}", file=sys.stderr)
+        return 2
+    for part, out in zip(order, outs):
+        if part.startswith("digits"):
+            res.setdefault("digits", {})[part] = out
+        else:
+            res[part] = out
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     print(study.tables(res))
