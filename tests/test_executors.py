@@ -85,10 +85,16 @@ def test_jobs_must_be_positive(capsys):
 
 def test_verify_on_a_dask_cluster_writes_identical_report(tmp_path):
     distributed = pytest.importorskip("distributed")
+    from threadpoolctl import threadpool_limits
+
     args = ["verify", "--only", "*polar.*", "--no-figures", "--seed", "2"]
     assert main(args + ["--out", str(tmp_path / "serial")]) == 0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    # in-process (threaded) workers share this process's BLAS limits: hold them at one thread
+    # so one worker leaving its pinned block cannot unpin the other (process workers, the
+    # default of a real cluster, each have their own)
+    with threadpool_limits(1), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False,
+            dashboard_address=None) as cluster:
         assert main(args + ["--dask-scheduler", cluster.scheduler_address,
                             "--out", str(tmp_path / "dask")]) == 0
     assert ((tmp_path / "serial" / "report.json").read_bytes()
