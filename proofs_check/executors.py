@@ -8,7 +8,10 @@ are gathered back in submission order, so a parallel run writes the same JSON
 as a serial one, byte for byte.
 
 Local workers pin their BLAS to one thread (threadpoolctl): ``N`` processes
-each running a multi-threaded BLAS would oversubscribe the cores.
+each running a multi-threaded BLAS would oversubscribe the cores.  The claims
+runner pins it around every work unit in every mode, so results do not depend
+on the BLAS thread count; Dask workers should be processes (``dask-worker``'s
+default), since threads of one process share its BLAS limits.
 """
 
 from __future__ import annotations
