@@ -357,6 +357,6 @@ def format_report(data: dict) -> list[str]:
 
 
 def write_json(data: dict, path: str) -> None:
-    with open(path, "w") as fh:
-        json.dump(data, fh, indent=1)
-        fh.write("\n")
+    from proofs_check.output import write_file_atomically
+
+    write_file_atomically(path, json.dumps(data, indent=1) + "\n")

@@ -30,7 +30,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-__all__ = ["MANIFEST", "OutputError", "OutputFolder", "output_dir_arg"]
+__all__ = ["MANIFEST", "OutputError", "OutputFolder", "output_dir_arg", "prepare_output_file",
+           "write_file_atomically"]
 
 #: file in the report folder listing the relative paths the project wrote there
 MANIFEST = ".gluon-ref-files.json"
@@ -199,3 +200,45 @@ class OutputFolder:
             msg += f", {len(removed)} stale files of the earlier run removed ({', '.join(removed[:5])}"
             msg += ", ...)" if len(removed) > 5 else ")"
         return msg
+
+
+def prepare_output_file(path: str | os.PathLike) -> Path:
+    """Check, before any work, that ``path`` can receive one output file; return it.
+
+    For commands whose ``--out`` names a single file (``gluon-ref bench``): refuses an
+    empty path, an existing folder, and a parent folder that is missing or not writable.
+    Write it afterwards with :func:`write_file_atomically`.
+    """
+    if path is None or not str(path).strip():
+        raise OutputError("the output file must not be empty")
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"output file {str(target)!r} is an existing folder")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"the folder of output file {str(target)!r} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=parent)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {str(parent)!r}: {exc.strerror}") from exc
+    return target
+
+
+def write_file_atomically(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename (a link is replaced,
+    never written through; a crash leaves the old file or the new one)."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                               dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return target

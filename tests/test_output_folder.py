@@ -173,3 +173,22 @@ def test_list_into_closed_pipe_exits_quietly():
         shell=True, capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_bench_out_is_checked_before_timing(tmp_path, capsys):
+    """A folder or a missing parent as `bench --out FILE` fails at once, not after the timing."""
+    assert main(["bench", "--out", str(tmp_path)]) == 2
+    assert "is an existing folder" in capsys.readouterr().err
+    assert main(["bench", "--out", str(tmp_path / "missing" / "b.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_single_file_write_is_atomic_and_replaces_links(tmp_path):
+    from proofs_check.output import write_file_atomically
+
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    link = tmp_path / "bench.json"
+    link.symlink_to(outside)
+    write_file_atomically(link, "{}\n")
+    assert outside.read_text() == "keep" and not link.is_symlink() and link.read_text() == "{}\n"

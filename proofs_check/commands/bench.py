@@ -17,7 +17,9 @@ from proofs_check.bench import (
     run_bench,
     write_json,
 )
+from proofs_check.commands.args import positive_int
 from proofs_check.commands.polar import _csv, _shape
+from proofs_check.output import OutputError, prepare_output_file
 
 HELP = "benchmark the polar methods: ratios to their FLOP floor, to the SVD, Gram vs standard"
 
@@ -33,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "24x192x768; --full: 72x768x768,24x768x3072)")
     p.add_argument("--methods", type=_csv("method"), default=["muon", "polar_express"],
                    help="schedule names at their default steps (default muon,polar_express)")
-    p.add_argument("--repeats", type=int, default=3, help="interleaved rounds after a warm-up "
+    p.add_argument("--repeats", type=positive_int, default=3, help="interleaved rounds after a warm-up "
                    "round, best kept (default 3)")
     p.add_argument("--backend", choices=("numpy", "cupy", "array_api_strict"), default="numpy",
                    help="numpy (default); cupy: the current GPU, wall clock after a device sync, "
@@ -46,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "wall: wall clock with the BLAS's own threads")
     p.add_argument("--no-verify", action="store_true",
                    help="skip timing gluon-ref verify --quick serial vs --jobs 2")
-    p.add_argument("--verify-repeats", type=int, default=1,
+    p.add_argument("--verify-repeats", type=positive_int, default=1,
                    help="interleaved rounds of the verify timing, best kept (default 1)")
     p.add_argument("--out", default=None, help="write the JSON here")
 
@@ -62,6 +64,12 @@ def _stack(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:  # checked before the benchmark runs, not after minutes of timing
+        try:
+            prepare_output_file(args.out)
+        except OutputError as exc:
+            print(f"gluon-ref bench: {exc}", file=sys.stderr)
+            return 2
     shapes = args.shapes or (FULL_SHAPES if args.full else DEFAULT_SHAPES)
     stacks = args.stacks or (((72, 768, 768), (24, 768, 3072)) if args.full else BenchConfig.stacks)
     from proofs_check.bench import Backend
