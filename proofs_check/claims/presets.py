@@ -30,13 +30,17 @@ from gluon_ref.polar.oracles import (
 )
 from gluon_ref.polar.scalar_model import compose
 
-from .base import CheckContext, Claim, Instance, SymbolicResult
+from .base import CheckContext, Claim, Instance, SymbolicResult, claim
 
 _POLAR = "docs/polar.md"
 _THEORY = "docs/theory.md"
 
 
 # --------------------------------------------------------------------------- certificates
+#: this module's claims, each record directly above its check (registration order = report order)
+CLAIMS: list[Claim] = []
+
+
 def _extreme_points(cert):
     """Input points where the certificate's band edges are attained (ends or critical points)."""
     lo, hi = cert.interval
@@ -48,6 +52,19 @@ def _extreme_points(cert):
     return pts[sorted(keep)]
 
 
+@claim(
+    CLAIMS,
+    id="presets.certificates",
+    statement="For every polynomial preset of the catalogue (gluon_ref.polar.catalogue), the "
+                  "scalar-model certificate's band phi_T([l, 1/nu]) is attained by a float64 "
+                  "matrix run whose normalised singular values are the certificate's extreme "
+                  "points, and the run flips a direction exactly when the certificate says so.",
+    latex=r"\min_i u_i^\top O v_i=\min\phi_T([\ell,1/\nu]),\ \max_i u_i^\top O v_i="
+              r"\max\phi_T([\ell,1/\nu])",
+    source=f"{_POLAR} 2 (scalar model); catalogue sources in gluon_ref.polar.catalogue",
+    status="elementary",
+    tags=("polar", "presets"),
+)
 def _certificate_numeric(ctx: CheckContext) -> list[Instance]:
     """Band edges and flips of each certificate, reproduced by a float64 matrix run."""
     inst = []
@@ -97,6 +114,21 @@ def _ascent(key, g, emulate):
     return 1.0 - q.delta, float(np.sum(g * (-0.1 * o)))
 
 
+@claim(
+    CLAIMS,
+    id="presets.sign_flip.aol_frobenius",
+    statement="The early Turbo-Muon list (4.0098, -7.0585, 2.4635), ... shipped as "
+                  "Emerging-Optimizers' 'aol' preset and in Marin is applied after a Frobenius "
+                  "normalisation instead of AOL scaling: with 4 steps every sigma/||G||_F > 0.8837 "
+                  "flips (p_1(1) = -0.585), so a rank-1 gradient gives <G, O> < 0; with 5 steps "
+                  "(their default, the list cycles) the flip set is (0.0103, 0.875) and a Gaussian "
+                  "gradient gives <G, O> < 0: an ascent direction, in float64 and in fused bf16.",
+    latex=r"\langle G,O\rangle<0,\ f(X-tO)>f(X)\text{ for }f=\langle G,\cdot\rangle",
+    source="NVIDIA-NeMo/Emerging-Optimizers muon_utils.py@fd77292; marin-community/marin "
+               "levanter optim/util.py@054a715; thib-s/flash-newton-schulz@b73111d",
+    status="elementary",
+    tags=("polar", "presets", "sign_flip"),
+)
 def _sign_flip_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     for key, what, g in _flip_cases(ctx):
@@ -110,6 +142,18 @@ def _sign_flip_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="presets.control.sign_flip_jordan",
+    statement="Negative control: the same rank-1 gradient through torch.optim.Muon's preset "
+                  "keeps its sign, so the check '<G, O> <= 0' must report a violation.",
+    latex=r"\langle G,O_{\mathrm{Jordan}}\rangle>0",
+    source=f"{_POLAR} 6",
+    status="elementary",
+    expect="violated",
+    breaks="a schedule that flips the sign of large singular values",
+    tags=("polar", "presets", "control"),
+)
 def _sign_flip_control(ctx: CheckContext) -> list[Instance]:
     """The same rank-1 gradient through torch.optim.Muon's preset: no flip, so '<= 0' fails."""
     g = _rank_one(ctx)
@@ -125,6 +169,18 @@ def _sign_flip_control(ctx: CheckContext) -> list[Instance]:
 _LOWPREC_SCHEDULES = ("cubic", "pade", "you6", "muon", "polar_express")
 
 
+@claim(
+    CLAIMS,
+    id="presets.lowprec.scalar_model",
+    statement="Emulated bfloat16 and float16 runs, per-operation and fused-GEMM rounding, "
+                  "keep their sorted singular values within the first-order rounding radius "
+                  "(Weyl's inequality along the scalar-model trajectory, "
+                  "gluon_ref.polar.lowprec.singular_value_radius) of |phi_T(sigma_i/s)|.",
+    latex=r"\max_k|\sigma_{(k)}(\hat X_T)-|\phi_T(x)|_{(k)}|\le R_{\mathrm{model}}",
+    source=f"{_POLAR} 2, 10 (Weyl; Higham's gamma_n)",
+    status="reconstructed",
+    tags=("polar", "lowprec"),
+)
 def _lowprec_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     shapes = ((24, 16), (16, 48)) + (((64, 32),) if ctx.full else ())
@@ -241,6 +297,22 @@ def _bridge_rows(seed: int, full: bool):
     return out
 
 
+@claim(
+    CLAIMS,
+    id="inexact_lmo.one_step_decrease",
+    statement="With an inexact maximiser O_i (<grad_i f, O_i> = (1 - delta_i) g_i, "
+                  "||O_i|| = rho_i), Lemma D gives f(X^{k+1}) <= f(X^k) - sum_i [t_i (1-delta_i) "
+                  "g_i - (L0_i + L1_i g_i) t_i^2 rho_i^2 / 2]; at Theorem 1's t_i* the bracket is "
+                  "g_i^2/(L0_i + L1_i g_i) (1 - delta_i - rho_i^2/2). Checked on Gluon runs whose "
+                  "spectral layers use Muon's and Polar Express's Newton–Schulz in float64 and "
+                  "fused bf16.",
+    latex=r"f^{k+1}\le f^k-\sum_i\big[t_i(1-\delta_i)g_i-\tfrac{L_i^0+L_i^1g_i}{2}t_i^2"
+              r"\rho_i^2\big]",
+    source=f"{_THEORY} 5 (Lemma D), derived here (gluon_ref.bounds.inexact_decrease)",
+    status="proved",
+    symbolic=_inexact_symbolic,
+    tags=("theory", "inexact_lmo"),
+)
 def _inexact_numeric(ctx: CheckContext) -> list[Instance]:
     inst = []
     for (oname, label), rows in _bridge_rows(ctx.seed, ctx.full).items():
@@ -261,6 +333,17 @@ def _inexact_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="inexact_lmo.descent_threshold",
+    statement="Theorem 1's radii keep guaranteeing descent iff delta_i < 1 - rho_i^2/2 "
+                  "(1/2 for ||O_i|| = 1); Muon's and Polar Express's Newton–Schulz (float64 and "
+                  "fused bf16) stay below it on the built-in objectives and every step descends.",
+    latex=r"\delta_i<1-\rho_i^2/2\Rightarrow f^{k+1}<f^k",
+    source=f"{_THEORY} 6 with the inexact bracket",
+    status="proved",
+    tags=("theory", "inexact_lmo"),
+)
 def _threshold_numeric(ctx: CheckContext) -> list[Instance]:
     """delta_i < 1 - rho_i^2/2 along every run: Theorem 1's radii still guarantee descent."""
     inst = []
@@ -277,6 +360,19 @@ def _threshold_numeric(ctx: CheckContext) -> list[Instance]:
     return inst
 
 
+@claim(
+    CLAIMS,
+    id="inexact_lmo.control.sign_flip_ascent",
+    statement="Negative control: the sign-flipping preset (nvidia_aol, delta > 1) as the "
+                  "spectral LMO of a Gluon run with Theorem 1's radii increases f: the check "
+                  "'f decreases' must report a violation.",
+    latex=r"\delta_i>1\Rightarrow\text{no descent guarantee}",
+    source=f"{_THEORY} 6",
+    status="elementary",
+    expect="violated",
+    breaks="delta_i < 1 - rho_i^2/2 (inexact-LMO descent condition)",
+    tags=("theory", "inexact_lmo", "control"),
+)
 def _ascent_control(ctx: CheckContext) -> list[Instance]:
     """A sign-flipping orthogonalizer (nvidia_aol, 5 cyclic steps): delta > 1, f increases."""
     obj = _objectives(ctx.seed)["least_squares"]
@@ -291,6 +387,18 @@ def _ascent_control(ctx: CheckContext) -> list[Instance]:
 
 
 # --------------------------------------------------------------------------- LMO quality
+@claim(
+    CLAIMS,
+    id="inexact_lmo.lmo_quality.scalar_model",
+    statement="The dual gap delta = 1 - <G, O>/||G||_* and ||O||_2 of a Newton–Schulz output "
+                  "measured on matrix families equal the scalar model's "
+                  "1 - sum sigma_i phi(x_i)/sum sigma_i and max |phi(x_i)| (float64).",
+    latex=r"\delta=1-\frac{\sum_i\sigma_i\phi_T(\sigma_i/s)}{\sum_i\sigma_i},\ "
+              r"\|O\|_2=\max_i|\phi_T(\sigma_i/s)|",
+    source=f"{_POLAR} 2",
+    status="elementary",
+    tags=("polar", "inexact_lmo"),
+)
 def _lmo_quality_numeric(ctx: CheckContext) -> list[Instance]:
     """delta and ||O||_2 measured on matrices equal the scalar model's prediction (float64)."""
     inst = []
@@ -311,6 +419,20 @@ def _lmo_quality_numeric(ctx: CheckContext) -> list[Instance]:
 
 
 # --------------------------------------------------------------------------- oracles
+@claim(
+    CLAIMS,
+    id="presets.oracles",
+    statement="Non-Newton–Schulz oracles against U V^T: Gram Newton–Schulz with restarts "
+                  "follows the plain iteration's scalar model; Dion's power iteration converges "
+                  "to U_r V_r^T but its first iterate leaves the spectral ball; Turbo-Muon's AOL "
+                  "scaling converges to polar(D G), a floor away from polar(G).",
+    latex=r"O_{\mathrm{Gram}}=U\phi_T(\Sigma/s)V^\top,\ O_{\mathrm{Dion}}\to U_rV_r^\top,\ "
+              r"O_{\mathrm{AOL}}\to\mathrm{polar}(DG)",
+    source=f"{_POLAR} 9.1, 9.2 (Dao-AILab/gram-newton-schulz, microsoft/dion, "
+               "thib-s/flash-newton-schulz)",
+    status="elementary",
+    tags=("polar", "oracles"),
+)
 def _oracles_numeric(ctx: CheckContext) -> list[Instance]:
     """Gram NS = plain NS = scalar model; Dion's fixed point; AOL's floor (docs/polar.md 9)."""
     inst = []
@@ -350,6 +472,20 @@ def _oracles_numeric(ctx: CheckContext) -> list[Instance]:
 
 
 # --------------------------------------------------------------------------- Moonlight RMS
+@claim(
+    CLAIMS,
+    id="presets.moonlight_rms",
+    statement="Moonlight's learning-rate scale 0.2 sqrt(max(m, n)) gives update RMS "
+                  "0.2 sqrt(sum_i phi(x_i)^2 / min(m, n)): exactly 0.2 only for a full-rank "
+                  "gradient and the exact polar factor (0.2 sqrt(r / min(m, n)) at rank r); "
+                  "with Jordan's Newton–Schulz about 0.191 on a 1024x256 Gaussian gradient and "
+                  "0.040 at rank 16 (exact: 0.05); quick mode uses 256x64.",
+    latex=r"0.2\sqrt{\max(m,n)}\,\mathrm{RMS}(O)=0.2\sqrt{\textstyle\sum_i\phi_T(x_i)^2/\min(m,n)}",
+    source="MoonshotAI/Moonlight examples/toy_train.py; arXiv 2502.16982; "
+               f"{_POLAR} 2 (output RMS)",
+    status="elementary",
+    tags=("polar", "presets"),
+)
 def _moonlight_rms_numeric(ctx: CheckContext) -> list[Instance]:
     """0.2 sqrt(max(m, n)) RMS(O) = 0.2 sqrt(sum_i phi_i^2 / min(m, n)) (scalar model)."""
     inst = []
@@ -373,107 +509,3 @@ def _moonlight_rms_numeric(ctx: CheckContext) -> list[Instance]:
         inst.append(Instance(f"{what}, exact polar factor: RMS {exact:.4f} vs 0.2 sqrt(r/min(m, n))"
                              f" (r = {r})", exact, 0.2 * np.sqrt(r / min(m, n)), "==", 1e-12))
     return inst
-
-
-CLAIMS: list[Claim] = [
-    Claim(
-        id="presets.certificates",
-        statement="For every polynomial preset of the catalogue (gluon_ref.polar.catalogue), the "
-                  "scalar-model certificate's band phi_T([l, 1/nu]) is attained by a float64 "
-                  "matrix run whose normalised singular values are the certificate's extreme "
-                  "points, and the run flips a direction exactly when the certificate says so.",
-        latex=r"\min_i u_i^\top O v_i=\min\phi_T([\ell,1/\nu]),\ \max_i u_i^\top O v_i="
-              r"\max\phi_T([\ell,1/\nu])",
-        source=f"{_POLAR} 2 (scalar model); catalogue sources in gluon_ref.polar.catalogue",
-        status="elementary", numeric=_certificate_numeric, tags=("polar", "presets")),
-    Claim(
-        id="presets.sign_flip.aol_frobenius",
-        statement="The early Turbo-Muon list (4.0098, -7.0585, 2.4635), ... shipped as "
-                  "Emerging-Optimizers' 'aol' preset and in Marin is applied after a Frobenius "
-                  "normalisation instead of AOL scaling: with 4 steps every sigma/||G||_F > 0.8837 "
-                  "flips (p_1(1) = -0.585), so a rank-1 gradient gives <G, O> < 0; with 5 steps "
-                  "(their default, the list cycles) the flip set is (0.0103, 0.875) and a Gaussian "
-                  "gradient gives <G, O> < 0: an ascent direction, in float64 and in fused bf16.",
-        latex=r"\langle G,O\rangle<0,\ f(X-tO)>f(X)\text{ for }f=\langle G,\cdot\rangle",
-        source="NVIDIA-NeMo/Emerging-Optimizers muon_utils.py@fd77292; marin-community/marin "
-               "levanter optim/util.py@054a715; thib-s/flash-newton-schulz@b73111d",
-        status="elementary", numeric=_sign_flip_numeric, tags=("polar", "presets", "sign_flip")),
-    Claim(
-        id="presets.control.sign_flip_jordan",
-        statement="Negative control: the same rank-1 gradient through torch.optim.Muon's preset "
-                  "keeps its sign, so the check '<G, O> <= 0' must report a violation.",
-        latex=r"\langle G,O_{\mathrm{Jordan}}\rangle>0",
-        source=f"{_POLAR} 6", status="elementary", numeric=_sign_flip_control,
-        expect="violated", breaks="a schedule that flips the sign of large singular values",
-        tags=("polar", "presets", "control")),
-    Claim(
-        id="presets.oracles",
-        statement="Non-Newton–Schulz oracles against U V^T: Gram Newton–Schulz with restarts "
-                  "follows the plain iteration's scalar model; Dion's power iteration converges "
-                  "to U_r V_r^T but its first iterate leaves the spectral ball; Turbo-Muon's AOL "
-                  "scaling converges to polar(D G), a floor away from polar(G).",
-        latex=r"O_{\mathrm{Gram}}=U\phi_T(\Sigma/s)V^\top,\ O_{\mathrm{Dion}}\to U_rV_r^\top,\ "
-              r"O_{\mathrm{AOL}}\to\mathrm{polar}(DG)",
-        source=f"{_POLAR} 9.1, 9.2 (Dao-AILab/gram-newton-schulz, microsoft/dion, "
-               "thib-s/flash-newton-schulz)", status="elementary", numeric=_oracles_numeric,
-        tags=("polar", "oracles")),
-    Claim(
-        id="presets.moonlight_rms",
-        statement="Moonlight's learning-rate scale 0.2 sqrt(max(m, n)) gives update RMS "
-                  "0.2 sqrt(sum_i phi(x_i)^2 / min(m, n)): exactly 0.2 only for a full-rank "
-                  "gradient and the exact polar factor (0.2 sqrt(r / min(m, n)) at rank r); "
-                  "with Jordan's Newton–Schulz about 0.191 on a 1024x256 Gaussian gradient and "
-                  "0.040 at rank 16 (exact: 0.05); quick mode uses 256x64.",
-        latex=r"0.2\sqrt{\max(m,n)}\,\mathrm{RMS}(O)=0.2\sqrt{\textstyle\sum_i\phi_T(x_i)^2/\min(m,n)}",
-        source="MoonshotAI/Moonlight examples/toy_train.py; arXiv 2502.16982; "
-               f"{_POLAR} 2 (output RMS)", status="elementary", numeric=_moonlight_rms_numeric,
-        tags=("polar", "presets")),
-    Claim(
-        id="presets.lowprec.scalar_model",
-        statement="Emulated bfloat16 and float16 runs, per-operation and fused-GEMM rounding, "
-                  "keep their sorted singular values within the first-order rounding radius "
-                  "(Weyl's inequality along the scalar-model trajectory, "
-                  "gluon_ref.polar.lowprec.singular_value_radius) of |phi_T(sigma_i/s)|.",
-        latex=r"\max_k|\sigma_{(k)}(\hat X_T)-|\phi_T(x)|_{(k)}|\le R_{\mathrm{model}}",
-        source=f"{_POLAR} 2, 10 (Weyl; Higham's gamma_n)", status="reconstructed",
-        numeric=_lowprec_numeric, tags=("polar", "lowprec")),
-    Claim(
-        id="inexact_lmo.one_step_decrease",
-        statement="With an inexact maximiser O_i (<grad_i f, O_i> = (1 - delta_i) g_i, "
-                  "||O_i|| = rho_i), Lemma D gives f(X^{k+1}) <= f(X^k) - sum_i [t_i (1-delta_i) "
-                  "g_i - (L0_i + L1_i g_i) t_i^2 rho_i^2 / 2]; at Theorem 1's t_i* the bracket is "
-                  "g_i^2/(L0_i + L1_i g_i) (1 - delta_i - rho_i^2/2). Checked on Gluon runs whose "
-                  "spectral layers use Muon's and Polar Express's Newton–Schulz in float64 and "
-                  "fused bf16.",
-        latex=r"f^{k+1}\le f^k-\sum_i\big[t_i(1-\delta_i)g_i-\tfrac{L_i^0+L_i^1g_i}{2}t_i^2"
-              r"\rho_i^2\big]",
-        source=f"{_THEORY} 5 (Lemma D), derived here (gluon_ref.bounds.inexact_decrease)",
-        status="proved", numeric=_inexact_numeric, symbolic=_inexact_symbolic,
-        tags=("theory", "inexact_lmo")),
-    Claim(
-        id="inexact_lmo.descent_threshold",
-        statement="Theorem 1's radii keep guaranteeing descent iff delta_i < 1 - rho_i^2/2 "
-                  "(1/2 for ||O_i|| = 1); Muon's and Polar Express's Newton–Schulz (float64 and "
-                  "fused bf16) stay below it on the built-in objectives and every step descends.",
-        latex=r"\delta_i<1-\rho_i^2/2\Rightarrow f^{k+1}<f^k",
-        source=f"{_THEORY} 6 with the inexact bracket", status="proved",
-        numeric=_threshold_numeric, tags=("theory", "inexact_lmo")),
-    Claim(
-        id="inexact_lmo.control.sign_flip_ascent",
-        statement="Negative control: the sign-flipping preset (nvidia_aol, delta > 1) as the "
-                  "spectral LMO of a Gluon run with Theorem 1's radii increases f: the check "
-                  "'f decreases' must report a violation.",
-        latex=r"\delta_i>1\Rightarrow\text{no descent guarantee}",
-        source=f"{_THEORY} 6", status="elementary", numeric=_ascent_control,
-        expect="violated", breaks="delta_i < 1 - rho_i^2/2 (inexact-LMO descent condition)",
-        tags=("theory", "inexact_lmo", "control")),
-    Claim(
-        id="inexact_lmo.lmo_quality.scalar_model",
-        statement="The dual gap delta = 1 - <G, O>/||G||_* and ||O||_2 of a Newton–Schulz output "
-                  "measured on matrix families equal the scalar model's "
-                  "1 - sum sigma_i phi(x_i)/sum sigma_i and max |phi(x_i)| (float64).",
-        latex=r"\delta=1-\frac{\sum_i\sigma_i\phi_T(\sigma_i/s)}{\sum_i\sigma_i},\ "
-              r"\|O\|_2=\max_i|\phi_T(\sigma_i/s)|",
-        source=f"{_POLAR} 2", status="elementary", numeric=_lmo_quality_numeric,
-        tags=("polar", "inexact_lmo")),
-]
