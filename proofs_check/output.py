@@ -101,12 +101,7 @@ class OutputFolder:
                 target.mkdir(exist_ok=True)
             except OSError as exc:
                 raise OutputError(f"cannot create {str(given / sub)!r}: {exc.strerror}") from exc
-        try:
-            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=root)
-            os.close(fd)
-            os.remove(probe)
-        except OSError as exc:
-            raise OutputError(f"output folder {str(given)!r} is not writable: {exc.strerror}") from exc
+        _probe_writable(root, f"output folder {str(given)!r}")
         previous, had = cls._read_manifest(root)
         return cls(root, command, previous, had)
 
@@ -140,16 +135,7 @@ class OutputFolder:
         target.parent.mkdir(parents=True, exist_ok=True)
         if (target.exists() or target.is_symlink()) and Path(relative).as_posix() not in self.written:
             self.overwritten.append(Path(relative).as_posix())
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)  # replaces a symlink itself, never its target
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        _replace_atomically(target, data)
         self._record(relative)
         return target
 
@@ -217,12 +203,7 @@ def prepare_output_file(path: str | os.PathLike) -> Path:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"the folder of output file {str(target)!r} does not exist")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=parent)
-        os.close(fd)
-        os.remove(probe)
-    except OSError as exc:
-        raise OutputError(f"cannot write into {str(parent)!r}: {exc.strerror}") from exc
+    _probe_writable(parent, f"the folder {str(parent)!r} of output file {str(target)!r}")
     return target
 
 
@@ -230,15 +211,34 @@ def write_file_atomically(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file and a rename (a link is replaced,
     never written through; a crash leaves the old file or the new one)."""
     target = Path(path)
+    _replace_atomically(target, text.encode("utf-8"))
+    return target
+
+
+def _replace_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``.
+
+    ``os.replace`` replaces a symbolic link itself, never its target; a crash leaves
+    the old file or the new one, and no temporary file behind.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                dir=target.parent if str(target.parent) else ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return target
+
+
+def _probe_writable(folder: Path, what: str) -> None:
+    """Create and remove a probe file in ``folder``; ``OutputError`` naming ``what`` if refused."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        raise OutputError(f"{what} is not writable: {exc.strerror}") from exc
