@@ -174,9 +174,10 @@ def check_norm_contract(norm, case: EdgeCase, radius: float = 1.0) -> None:
     unless their ndim accepts it; otherwise every result is finite, the input
     is unchanged, ``lmo(0) = 0`` and for ``g != 0``:
     ``||lmo(g)|| = radius`` and ``<g, lmo(g)> = -radius ||g||_*`` to a relative
-    ``64 sqrt(size) eps`` (rounding of one reduction of ``size`` terms, with the
-    float32 working precision of float16 inputs).  A float16 value that does not
-    fit float16 may raise ``OverflowError`` instead.
+    ``64 sqrt(size) eps`` with ``eps`` of the input dtype (rounding of one
+    reduction of ``size`` terms; float16 results are reduced in float32 and
+    rounded to float16 once).  A value that does not fit the dtype may raise
+    ``OverflowError`` instead.
     """
     g = case.array
     name = f"{norm.name} on {case.name}"
@@ -205,10 +206,7 @@ def check_norm_contract(norm, case: EdgeCase, radius: float = 1.0) -> None:
         if any(float(values[k]) != 0 for k in ("norm", "dual_norm")) or np.any(to_numpy(step) != 0):
             raise AssertionError(f"{name}: a zero input must give 0 norms and a zero LMO")
         return
-    eps = float(np.finfo(np.float32 if str(g.dtype).endswith("float16") else
-                         _np_dtype(g.dtype)).eps)
-    if str(g.dtype).endswith("float16"):
-        eps = float(np.finfo(np.float16).eps)
+    eps = float(np.finfo(_np_dtype(g.dtype)).eps)
     tol = 64 * math.sqrt(int(np.prod(g.shape))) * eps
     got = float(norm.norm(step))
     if not abs(got - radius) <= tol * radius:
