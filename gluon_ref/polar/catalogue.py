@@ -320,21 +320,13 @@ class MatrixTest:
     rows: tuple[dict, ...]
     kind: str = "matrix test"
 
-    @property
-    def worst_error(self) -> float:
-        return max(r["err2"] for r in self.rows)
+    def _column(self, key: str) -> list[float]:
+        return [r[key] for r in self.rows]
 
-    @property
-    def min_alignment(self) -> float:
-        return min(r["min_alignment"] for r in self.rows)
-
-    @property
-    def max_norm(self) -> float:
-        return max(r["norm2"] for r in self.rows)
-
-    @property
-    def max_dual_gap(self) -> float:
-        return max(r["dual_gap"] for r in self.rows)
+    worst_error = property(lambda self: max(self._column("err2")))
+    min_alignment = property(lambda self: min(self._column("min_alignment")))
+    max_norm = property(lambda self: max(self._column("norm2")))
+    max_dual_gap = property(lambda self: max(self._column("dual_gap")))
 
     @property
     def verdict(self) -> str:
