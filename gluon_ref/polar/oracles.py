@@ -29,15 +29,11 @@ import math
 from typing import Any, Sequence
 
 from ..backend import check_count, check_finite, check_float_array
-from .iterations import as_polynomials, normalize_input
+from .iterations import _rounder, as_polynomials, normalize_input
 from .lowprec import as_low_precision
 
 __all__ = ["aol_scale", "aol_newton_schulz", "dion_power_iteration",
            "gram_newton_schulz_restarted"]
-
-
-def _identity(x):
-    return x
 
 
 def _check_matrix(g, name="g"):
@@ -81,7 +77,7 @@ def aol_newton_schulz(g: Any, polynomials: Sequence[Sequence[float]], *, eps: fl
     xp = _check_matrix(g)
     polys = as_polynomials(polynomials, None)
     model = as_low_precision(emulate)
-    rnd = _identity if model is None else model.round
+    rnd = _rounder(model)
     work = xp.float32 if model is not None else g.dtype
     tall = g.shape[0] > g.shape[1]
     x = rnd(xp.astype(xp.matrix_transpose(g) if tall else g, work))
@@ -174,7 +170,7 @@ def gram_newton_schulz_restarted(g: Any, polynomials: Sequence[Sequence[float]],
     polys = as_polynomials(polynomials, None)
     restarts = set(int(i) for i in restarts)
     model = as_low_precision(emulate)
-    rnd = _identity if model is None else model.round
+    rnd = _rounder(model)
     x0, _ = normalize_input(g, normalization=normalization, eps=eps, safety=safety,
                             emulate=model)
     tall = g.shape[0] > g.shape[1]
