@@ -172,3 +172,13 @@ def known_polar_matrix(m: int, n: int, sigma, seed: int = 0):
     k = len(sigma)
     u, v = haar_orthonormal(m, k, rng), haar_orthonormal(n, k, rng)
     return (u * np.asarray(sigma, dtype=float)[None, :]) @ v.T, u, v
+
+
+@pytest.fixture
+def one_blas_thread():
+    """One BLAS thread for the test (gluon_ref/smoothness/threads.py says why); the smoothness
+    tests use it module-wide via ``pytestmark = pytest.mark.usefixtures("one_blas_thread")``."""
+    from gluon_ref.smoothness.threads import single_threaded
+
+    with single_threaded():
+        yield

@@ -19,15 +19,11 @@ from gluon_ref.objectives import (DigitsMLP, LeastSquaresLayer, MinibatchOracle,
 from gluon_ref.optim import Gluon, SignSGD, gluon_config
 from gluon_ref.smoothness import (PLANTED_NORMS, dual_norm, estimate_layers, estimate_pair,
                                   fit_l0l1_exact, planted_pairs, record_run)
-from gluon_ref.smoothness.threads import single_threaded
 
 EPS = float(np.finfo(np.float64).eps)
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    with single_threaded():
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.mark.parametrize("norm", sorted(PLANTED_NORMS))

@@ -16,13 +16,9 @@ import pytest
 
 from gluon_ref.smoothness import MODELS, circularity, estimate_pair, run, synthetic_run, tune
 from gluon_ref.smoothness.experiments import log_slope, optimizer
-from gluon_ref.smoothness.threads import single_threaded
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    with single_threaded():
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))

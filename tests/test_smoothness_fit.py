@@ -16,15 +16,11 @@ from scipy import integrate, optimize, stats
 from gluon_ref.smoothness import (LAMBDA, LOWER, expectile_offset, fit_l0l1, fit_l0l1_exact,
                                   hinge_balance, hinge_objective, mse_rel)
 from gluon_ref.smoothness.fit import hinge_fit_covariance
-from gluon_ref.smoothness.threads import single_threaded
 
 EPS = float(np.finfo(np.float64).eps)
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    with single_threaded():
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _F(p, y, g, lam=LAMBDA):

@@ -62,11 +62,46 @@ def split_digits(seed: int = 0, test_fraction: float = 0.2):
     return ((Xall[train] - mean).T.copy(), (Xall[test] - mean).T.copy(), yall[train], yall[test])
 
 
-class DigitsMLP(Objective):
+class _DigitsClassifier(Objective):
+    """What the digits models share: ``predict``/``accuracy`` on the split and a fan-in
+    ``initial_point``.  A subclass sets ``Xtr, Xte, ytr, yte`` and ``_class_axis`` (the class
+    axis of its logits) and defines ``_logits(xp, P, Xd)`` for samples as columns ``Xd``."""
+
+    _class_axis = 0
+
+    def predict(self, P, split: str = "test"):
+        """Predicted classes (NumPy int array) on ``split`` in {"train", "test"}."""
+        xp, Pc = self.check_point(P)
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        like = next(iter(Pc.values()))
+        Xd = self._data(xp, like, "X" + split[:2], self.Xtr if split == "train" else self.Xte)
+        return np.argmax(to_numpy(self._logits(xp, Pc, Xd)), axis=self._class_axis)
+
+    def accuracy(self, P, split: str = "test") -> float:
+        """Share of correctly classified samples on ``split``."""
+        y = self.ytr if split == "train" else self.yte
+        return float(np.mean(self.predict(P, split) == y))
+
+    def initial_point(self, rng=0, xp=np, dtype=None):
+        """Weights ``N(0, 1/fan_in)`` (``fan_in`` = product of all but the first axis: the input
+        width of a matrix, ``c_in * 9`` of a kernel), zero biases (the 1-D layers); reproducible."""
+        rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
+        pt = {}
+        for k, block in self._layers.items():
+            if len(block.shape) == 1:
+                pt[k] = np.zeros(block.shape)
+            else:
+                pt[k] = rng.standard_normal(block.shape) / math.sqrt(math.prod(block.shape[1:]))
+        return to_namespace(pt, xp, dtype)
+
+
+class DigitsMLP(_DigitsClassifier):
     """Softmax-cross-entropy MLP on sklearn digits; finite sum over the training set.
 
     ``hidden``: width; ``test_fraction``: held-out share; ``seed``: split and
     init.  ``n_samples`` is the training-set size; ``batch`` indexes it.
+    ``initial_point``: ``W1 ~ N(0, 1/64)``, ``W2 ~ N(0, 1/hidden)``, zero biases.
     """
 
     hvp_exact = True
@@ -134,28 +169,5 @@ class DigitsMLP(Objective):
             "b2": xp.sum(dprob, axis=1) / nb,
         }
 
-    # -- evaluation helpers ---------------------------------------------------------
-    def predict(self, P, split: str = "test"):
-        """Predicted classes (NumPy int array) on ``split`` in {"train", "test"}."""
-        xp, Pc = self.check_point(P)
-        if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        Xd = self._data(xp, Pc["W1"], "X" + split[:2], self.Xtr if split == "train" else self.Xte)
-        _, logits, _, _ = self._forward(xp, Pc, Xd)
-        return np.argmax(to_numpy(logits), axis=0)
-
-    def accuracy(self, P, split: str = "test") -> float:
-        """Share of correctly classified samples on ``split``."""
-        y = self.ytr if split == "train" else self.yte
-        return float(np.mean(self.predict(P, split) == y))
-
-    def initial_point(self, rng=0, xp=np, dtype=None):
-        """``W1 ~ N(0, 1/64)``, ``W2 ~ N(0, 1/hidden)``, zero biases (reproducible)."""
-        rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
-        pt = {}
-        for k, block in self._layers.items():
-            if k.startswith("b"):
-                pt[k] = np.zeros(block.shape)
-            else:
-                pt[k] = rng.standard_normal(block.shape) / math.sqrt(block.shape[1])
-        return to_namespace(pt, xp, dtype)
+    def _logits(self, xp, P, Xd):
+        return self._forward(xp, P, Xd)[1]

@@ -36,12 +36,10 @@ layers, tanh so that finite-difference checks see a smooth function).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .protocol import Block, Objective, to_namespace
-from .digits import split_digits
+from .digits import _DigitsClassifier, split_digits
+from .protocol import Block
 
 __all__ = ["DigitsCNN"]
 
@@ -76,7 +74,7 @@ _GATHER = _gather_map()
 _POOL = _pool_matrix()
 
 
-class DigitsCNN(Objective):
+class DigitsCNN(_DigitsClassifier):
     """Two-layer tanh CNN with an average-pooled linear head on sklearn digits (module docstring).
 
     ``channels = (c1, c2)``; ``test_fraction`` and ``seed`` as
@@ -84,9 +82,11 @@ class DigitsCNN(Objective):
     keeps only the first that many training images (the split is a seeded
     permutation, so they are a random subset), for cheap full-batch checks.
     Layers ``conv1, bias1, conv2, bias2, head``.  ``n_samples`` is the
-    training-set size; ``batch`` indexes it.
+    training-set size; ``batch`` indexes it.  ``initial_point``: kernels ``N(0, 1/fan_in)``
+    (``fan_in = c_in * 9``), head ``N(0, 1/(16 c2))``, zero biases.
     """
 
+    _class_axis = 1                                                # logits are (B, 10)
     hvp_exact = False
     separable = False
 
@@ -200,30 +200,5 @@ class DigitsCNN(Objective):
         g = xp.matrix_transpose(cols) @ D                          # (9 C, O), rows t * C + c
         return xp.reshape(xp.permute_dims(xp.reshape(g, (9, c, o)), (2, 1, 0)), (o, c, 3, 3))
 
-    # -- evaluation helpers ---------------------------------------------------------
-    def predict(self, P, split: str = "test"):
-        """Predicted classes (NumPy int array) on ``split`` in {"train", "test"}."""
-        from ..backend import to_numpy
-
-        xp, Pc = self.check_point(P)
-        if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        Xd = self._data(xp, Pc["head"], "X" + split[:2], self.Xtr if split == "train" else self.Xte)
-        return np.argmax(to_numpy(self._forward(xp, Pc, Xd)["logits"]), axis=1)
-
-    def accuracy(self, P, split: str = "test") -> float:
-        """Share of correctly classified samples on ``split``."""
-        y = self.ytr if split == "train" else self.yte
-        return float(np.mean(self.predict(P, split) == y))
-
-    def initial_point(self, rng=0, xp=np, dtype=None):
-        """Kernels ``N(0, 1/fan_in)`` (``fan_in = c_in * 9``), head ``N(0, 1/(16 c2))``, zero biases."""
-        rng = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
-        pt = {}
-        for k, spec in self._layers.items():
-            if k.startswith("bias"):
-                pt[k] = np.zeros(spec.shape)
-            else:
-                fan_in = math.prod(spec.shape[1:])
-                pt[k] = rng.standard_normal(spec.shape) / math.sqrt(fan_in)
-        return to_namespace(pt, xp, dtype)
+    def _logits(self, xp, P, Xd):
+        return self._forward(xp, P, Xd)["logits"]
