@@ -80,6 +80,12 @@ class TightQuadratic(_Separable):
         self.curvature = {n: float(c) for n, c in curvatures.items()}
         self.constants = {n: (c, 0.0) for n, c in self.curvature.items()}
 
+    @classmethod
+    def sample(cls, rng, shapes: Mapping[str, tuple[int, ...]]) -> "TightQuadratic":
+        """Curvatures drawn log-uniform in [0.1, 10] (one ``rng.uniform`` per block, in the
+        order of ``shapes``), so the blocks span two decades of conditioning."""
+        return cls({n: float(10.0 ** rng.uniform(-1, 1)) for n in shapes}, shapes)
+
     def _term(self, name, x):
         c = self.curvature[name]
         return 0.5 * c * float(np.sum(x * x)), c * x

@@ -181,7 +181,7 @@ def _tight_pair(ctx: CheckContext):
     """A pair on instances.TightQuadratic, where Assumption 1 and Lemma D are equalities."""
     rng = ctx.rng("smoothness-tight")
     shapes = {"a": (4, 3), "b": (6,)}
-    obj = TightQuadratic({n: float(10.0 ** rng.uniform(-1, 1)) for n in shapes}, shapes)
+    obj = TightQuadratic.sample(rng, shapes)
     X = {n: rng.standard_normal(s) for n, s in shapes.items()}
     Y = {n: rng.standard_normal(s) for n, s in shapes.items()}
     return obj, X, Y

@@ -108,7 +108,7 @@ def _tight(ctx: CheckContext):
     ``(obj, x0, run, l0, l1)`` for a one-step run."""
     rng = ctx.rng("tight-quadratic")
     shapes = {"a": (4, 3), "b": (5,), "c": (2, 6)}
-    obj = TightQuadratic({n: float(10.0 ** rng.uniform(-1, 1)) for n in shapes}, shapes)
+    obj = TightQuadratic.sample(rng, shapes)
     x0 = {n: rng.standard_normal(s) for n, s in shapes.items()}
     L0 = {n: c[0] for n, c in obj.constants.items()}
     L1 = {n: c[1] for n, c in obj.constants.items()}
