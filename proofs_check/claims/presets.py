@@ -15,7 +15,6 @@ import numpy as np
 import sympy as sp
 
 from gluon_ref import bounds
-from gluon_ref.objectives import builtin_objectives
 from gluon_ref.polar import Schedule, get_schedule, polar_errors, polar_exact
 from gluon_ref.polar.bridge import lmo_quality, predicted_lmo_quality
 from gluon_ref.polar.certify import certify
@@ -31,6 +30,7 @@ from gluon_ref.polar.oracles import (
 from gluon_ref.polar.scalar_model import compose
 
 from .base import CheckContext, Claim, Instance, SymbolicResult, claim
+from .theory import _objectives  # one cache of the built-in objectives per seed
 
 _POLAR = "docs/polar.md"
 _THEORY = "docs/theory.md"
@@ -245,11 +245,6 @@ def _orthogonalizer(name, emulate):
         return sch
     return lambda s: np.asarray(sch(np.asarray(s, dtype=np.float32), emulate=emulate),
                                 dtype=np.asarray(s).dtype)
-
-
-@functools.lru_cache(maxsize=2)
-def _objectives(seed):
-    return builtin_objectives(seed)
 
 
 def _bridge_run(obj, x0, orth, steps, stepsize="theorem1"):
